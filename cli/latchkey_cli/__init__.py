@@ -1,0 +1,1 @@
+"""The `latchkey` command: operator actions and the embedded development runner."""

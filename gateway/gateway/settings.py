@@ -1,0 +1,37 @@
+"""Settings of the gateway, read once at start."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from latchkey.settings import CommonSettings, Env, load_environment
+
+from . import SERVICE
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    common: CommonSettings
+    session_urls: tuple[str, ...]
+    org_provisioning_urls: tuple[str, ...]
+    oidc_link_urls: tuple[str, ...]
+    idle_timeout: float
+    absolute_lifetime: float
+    max_body_bytes: int
+    connect_timeout: float
+    read_timeout: float
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = Env(load_environment(environ))
+        return cls(
+            common=CommonSettings.from_env(env, service=SERVICE, default_port=8080, needs_database=False),
+            session_urls=env.url_list("SESSION_URLS", "http://127.0.0.1:8081"),
+            org_provisioning_urls=env.url_list("ORG_PROVISIONING_URLS", "http://127.0.0.1:8082"),
+            oidc_link_urls=env.url_list("OIDC_LINK_URLS", "http://127.0.0.1:8083"),
+            idle_timeout=env.float("SESSION_IDLE_TIMEOUT", 20 * 60, minimum=0.1),
+            absolute_lifetime=env.float("SESSION_ABSOLUTE_LIFETIME", 12 * 3600, minimum=0.1),
+            max_body_bytes=env.int("GATEWAY_MAX_BODY_BYTES", 1024 * 1024, minimum=1024),
+            connect_timeout=env.float("GATEWAY_CONNECT_TIMEOUT", 2.0, minimum=0.01),
+            read_timeout=env.float("GATEWAY_READ_TIMEOUT", 15.0, minimum=0.01),
+        )

@@ -1,0 +1,83 @@
+"""Redis caches of verified credentials, shared by who fills and who revokes them.
+
+The gateway fills them (so a Basic password is hashed once, not per request;
+an API key is looked up in Postgres once), and the owning service revokes
+them the moment a credential changes. Keys hold only hashes, never secrets.
+
+- API keys: `ck:ak:<sha256(key)>` → principal JSON; regeneration deletes it.
+- Org keys: `ck:ok:<sha256(key)>` → principal JSON; rotation deletes it.
+- Basic: `ck:b:<hmac(email:password)>` → principal JSON with the user's
+  credential version `cv`, read together with `ck:cv:<hmac(email)>` in one
+  MGET. The session service deletes the `cv` key on a password change,
+  disable, email change or deprovisioning, so every cached Basic entry of
+  that user stops matching at once, on every gateway.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import redis.asyncio as redis
+
+from .security import keyed_hash, lookup_hash
+
+CACHE_TTL_SECONDS = 300
+REVOCATION_CHANNEL = "latchkey:revocations"
+
+
+def api_key_entry(api_key: str) -> str:
+    return "ck:ak:" + lookup_hash(api_key)
+
+
+def api_key_entry_for_hash(api_key_hash: str) -> str:
+    return "ck:ak:" + api_key_hash
+
+
+def org_key_entry(org_key: str) -> str:
+    return "ck:ok:" + lookup_hash(org_key)
+
+
+def org_key_entry_for_hash(org_key_hash: str) -> str:
+    return "ck:ok:" + org_key_hash
+
+
+def basic_entry(hmac_key: bytes, email: str, password: str) -> str:
+    return "ck:b:" + keyed_hash(hmac_key, email.strip().lower() + "\x00" + password)
+
+
+def credential_version_entry(hmac_key: bytes, email: str) -> str:
+    return "ck:cv:" + keyed_hash(hmac_key, email.strip().lower())
+
+
+async def read(client: redis.Redis, entry: str) -> dict[str, Any] | None:
+    raw = await client.get(entry)
+    return json.loads(raw) if raw else None
+
+
+async def write(client: redis.Redis, entry: str, value: dict[str, Any], ttl: int = CACHE_TTL_SECONDS) -> None:
+    await client.set(entry, json.dumps(value, separators=(",", ":")), ex=ttl)
+
+
+async def read_basic(client: redis.Redis, hmac_key: bytes, email: str, password: str) -> dict[str, Any] | None:
+    """The cached principal for this Basic credential, if its credential version is still current."""
+    raw, version = await client.mget(basic_entry(hmac_key, email, password), credential_version_entry(hmac_key, email))
+    if not raw or not version:
+        return None
+    value = json.loads(raw)
+    return value if value.get("cv") == version.decode() else None
+
+
+async def publish_credential_version(client: redis.Redis, hmac_key: bytes, email: str, version: str) -> None:
+    """Called by the owner after a successful password check: this version is current."""
+    await client.set(credential_version_entry(hmac_key, email), version, ex=CACHE_TTL_SECONDS * 2)
+
+
+async def revoke(client: redis.Redis, *entries: str) -> None:
+    """Delete cache entries and tell every gateway to drop in-process copies."""
+    if not entries:
+        return
+    async with client.pipeline(transaction=False) as pipe:
+        pipe.delete(*entries)
+        pipe.publish(REVOCATION_CHANNEL, json.dumps(list(entries)))
+        await pipe.execute()

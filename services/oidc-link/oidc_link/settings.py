@@ -1,0 +1,23 @@
+"""Settings of the oidc-link service, read once at start."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from latchkey.settings import CommonSettings, Env, load_environment
+
+from . import SERVICE
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    common: CommonSettings
+    session_urls: tuple[str, ...]
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = Env(load_environment(environ))
+        return cls(
+            common=CommonSettings.from_env(env, service=SERVICE, default_port=8083),
+            session_urls=env.url_list("SESSION_URLS", "http://127.0.0.1:8081"),
+        )

@@ -9,14 +9,13 @@ from latchkey.errors import envelope_by_path
 from latchkey.logs import configure_logging
 from latchkey.web import create_app, redis_ready
 
+from .keys import SETTINGS
 from .settings import Settings
-
-GATEWAY_SETTINGS = web.AppKey("gateway_settings", Settings)
 
 
 def init_app(settings: Settings) -> web.Application:
     configure_logging(settings.common.service, settings.common.log_level)
     app = create_app(settings.common, envelope_for=envelope_by_path, readiness=[redis_ready])
-    app[GATEWAY_SETTINGS] = settings
+    app[SETTINGS] = settings
     app.cleanup_ctx.append(storage.redis_ctx(settings.common.redis_url))
     return app

@@ -13,6 +13,8 @@ from . import SERVICE
 class Settings:
     common: CommonSettings
     session_urls: tuple[str, ...]
+    secrets_key: bytes
+    refresh_token_ttl: float
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -20,4 +22,7 @@ class Settings:
         return cls(
             common=CommonSettings.from_env(env, service=SERVICE, default_port=8082),
             session_urls=env.url_list("SESSION_URLS", "http://127.0.0.1:8081"),
+            # Seals org API keys at rest; they are shown again on the Integrations page.
+            secrets_key=env.secret_bytes("SECRETS_KEY", length=32),
+            refresh_token_ttl=env.float("REFRESH_TOKEN_TTL", 300, minimum=0.5),
         )

@@ -1,0 +1,64 @@
+"""Page handlers: read the query, render a shell; the page's script fetches the data.
+
+The pages hold no user data on the server side: the scripts read it from the
+JSON APIs through the gateway with the session cookie, as any client would.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from aiohttp import web
+
+from latchkey.cookies import SESSION_COOKIE
+from latchkey.errors import LatchkeyError
+
+from . import handoff
+from .render import render_page
+from .return_to import DEFAULT_RETURN_PATH, safe_return_path
+from .sign_in import sign_in_page, sso_error_message
+
+
+async def home(_request: web.Request) -> web.Response:
+    return render_page("home.html", title="Latchkey", script="home.js")
+
+
+async def login(request: web.Request) -> web.Response:
+    try:
+        return_to = safe_return_path(request.query.get("return_to"))
+    except LatchkeyError as error:
+        return sign_in_page(return_to=DEFAULT_RETURN_PATH, message=error.message, status=error.status)
+    org = request.query.get("org", "").strip()
+    try:
+        if org:
+            return await handoff.organization_login(request, org, return_to)
+    except LatchkeyError as error:
+        return sign_in_page(return_to=return_to, message=error.message, status=error.status)
+    return sign_in_page(return_to=return_to, message=sso_error_message(request.query.get("sso_error")))
+
+
+async def account(request: web.Request) -> web.Response:
+    return _signed_in_only(request) or render_page("account.html", title="Your account", script="account.js")
+
+
+async def organization_settings(request: web.Request) -> web.Response:
+    org_id = request.match_info["orgId"]
+    return _signed_in_only(request) or render_page(
+        "org_settings.html", title="Organization settings", script="organization.js", data={"org-id": org_id}, org_id=org_id
+    )
+
+
+async def organization_integrations(request: web.Request) -> web.Response:
+    org_id = request.match_info["orgId"]
+    return _signed_in_only(request) or render_page(
+        "org_integrations.html", title="Integrations", script="organization.js", data={"org-id": org_id}, org_id=org_id
+    )
+
+
+def _signed_in_only(request: web.Request) -> web.Response | None:
+    """Without a session cookie, straight to sign-in; a stale cookie is found out by the page's script."""
+    if SESSION_COOKIE in request.cookies:
+        return None
+    location = "/login?return_to=" + quote(request.path, safe="/")
+    return web.Response(status=302, headers={"Location": location, "Cache-Control": "no-store"})
+

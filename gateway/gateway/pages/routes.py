@@ -1,0 +1,23 @@
+"""Every page the gateway serves. Each page route also takes a `?refresh-token=` handoff."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from . import handlers
+from .assets import asset
+from .handoff import exchanges_refresh_token
+
+PAGES = [
+    ("/", handlers.home),
+    ("/login", handlers.login),
+    ("/account", handlers.account),
+    ("/organization/{orgId}/settings", handlers.organization_settings),
+    ("/organization/{orgId}/integrations", handlers.organization_integrations),
+]
+
+
+def page_routes() -> list[web.RouteDef]:
+    routes = [web.get(path, exchanges_refresh_token(handler), allow_head=True) for path, handler in PAGES]
+    routes.append(web.get("/assets/{name}", asset))
+    return routes

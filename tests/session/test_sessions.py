@@ -8,7 +8,7 @@ import hashlib
 import pytest
 
 from latchkey.errors import SessionExpired
-from session.sessions import SessionStore
+from session.sessions import SessionStore, session_entry
 
 
 class FakeClock:
@@ -62,7 +62,7 @@ async def test_absolute_lifetime_ends_a_session_however_active(redis_client):
     clock.now += 10
     with pytest.raises(SessionExpired):
         await store.touch(sesskey)
-    assert await redis_client.exists(b"s:" + bytes.fromhex(session.id)) == 0
+    assert await redis_client.exists(session_entry(session.id)) == 0
 
 
 async def test_unknown_sesskey_is_session_expired(redis_client):
@@ -146,6 +146,6 @@ async def test_a_role_with_separators_and_no_org_survive_storage(redis_client):
 async def test_an_idle_session_with_its_index_entry_fits_in_300_bytes_of_redis(redis_client):
     store = SessionStore(redis_client, idle_timeout=1200, absolute_lifetime=12 * 3600)
     _, session = await new_session(store, user_id=1234567, org_id=12345, role="ADMIN")
-    session_bytes = await redis_client.memory_usage(b"s:" + bytes.fromhex(session.id))
+    session_bytes = await redis_client.memory_usage(session_entry(session.id))
     index_bytes = await redis_client.memory_usage("su:1234567")
     assert session_bytes + index_bytes <= 300

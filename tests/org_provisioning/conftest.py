@@ -18,9 +18,10 @@ from org_provisioning.settings import Settings
 SERVICE = "org-provisioning"
 
 
-def _gateway_signer(system) -> TokenSigner:
-    seed = system.env["GATEWAY_SIGNING_KEY"]
-    return TokenSigner("gateway", base64.urlsafe_b64decode(seed + "=" * (-len(seed) % 4)))
+def signer_of(system, service: str) -> TokenSigner:
+    """Signs as `service`, with the key the running system configured for it."""
+    seed = system.env[service.upper().replace("-", "_") + "_SIGNING_KEY"]
+    return TokenSigner(service, base64.urlsafe_b64decode(seed + "=" * (-len(seed) % 4)))
 
 
 def org_key_principal(org_id: int) -> Principal:
@@ -34,16 +35,22 @@ def session_principal(user_id: int, org_id: int | None, role: str = "ADMIN", amr
 
 def as_principal(system, principal: Principal) -> dict[str, str]:
     """Headers carrying `principal` as the gateway forwards it."""
-    return {IDENTITY_HEADER: _gateway_signer(system).identity_token(SERVICE, principal)}
+    return {IDENTITY_HEADER: signer_of(system, "gateway").identity_token(SERVICE, principal)}
 
 
 def as_gateway(system) -> dict[str, str]:
     """Headers of a gateway-to-service call on an `/internal/` route."""
-    return {"Authorization": "Bearer " + _gateway_signer(system).service_token(SERVICE)}
+    return {"Authorization": "Bearer " + signer_of(system, "gateway").service_token(SERVICE)}
 
 
 def org_url(system, path: str) -> str:
     return system.urls[SERVICE] + path
+
+
+@pytest.fixture
+async def system(start_system):
+    """Only what these tests need: this service and the session service it calls."""
+    return await start_system(("session", "org-provisioning"))
 
 
 @pytest.fixture

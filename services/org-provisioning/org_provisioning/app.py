@@ -2,24 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+import aiohttp
 from aiohttp import web
 
 from latchkey import migrations, storage
 from latchkey.errors import envelope_by_path
+from latchkey.internal_client import ServiceClient
 from latchkey.logs import configure_logging
+from latchkey.security import SecretBox
+from latchkey.tokens import TokenSigner
 from latchkey.web import create_app, postgres_ready, redis_ready
 
-from . import MIGRATIONS, SCHEMA
+from . import MIGRATIONS, SCHEMA, SERVICE
+from .app_keys import SECRET_BOX, SESSION_DIRECTORY, SETTINGS
+from .routes import ROUTES
+from .session_directory import SessionDirectory
 from .settings import Settings
 
-SETTINGS_KEY = web.AppKey("org_provisioning_settings", Settings)
+SETTINGS_KEY = SETTINGS  # the name the skeleton exported
+
+
+def session_directory_ctx(settings: Settings):
+    """One pooled keep-alive client to the session service, signed as this service."""
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        async with aiohttp.ClientSession() as http:
+            signer = TokenSigner(SERVICE, settings.common.signing_key)
+            app[SESSION_DIRECTORY] = SessionDirectory(ServiceClient(http, signer, "session", settings.session_urls))
+            yield
+
+    return ctx
 
 
 def init_app(settings: Settings) -> web.Application:
     configure_logging(settings.common.service, settings.common.log_level)
     app = create_app(settings.common, envelope_for=envelope_by_path, readiness=[postgres_ready, redis_ready])
-    app[SETTINGS_KEY] = settings
+    app[SETTINGS] = settings
+    app[SECRET_BOX] = SecretBox(settings.secrets_key)
     app.cleanup_ctx.append(storage.postgres_ctx(settings.common.database_url))
     app.cleanup_ctx.append(migrations.require_current(SCHEMA, MIGRATIONS))
     app.cleanup_ctx.append(storage.redis_ctx(settings.common.redis_url))
+    app.cleanup_ctx.append(session_directory_ctx(settings))
+    app.router.add_routes(ROUTES)
     return app

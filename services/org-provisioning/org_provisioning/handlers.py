@@ -1,0 +1,148 @@
+"""HTTP in and out for the organization API, the refresh-token exchange and internal routes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from latchkey.errors import ValidationFailed
+from latchkey.storage import PG_POOL, REDIS
+from latchkey.tokens import Principal
+from latchkey.web import principal_of, require_service
+
+from . import access, org_api_keys, organizations, refresh_tokens, users
+from .app_keys import SECRET_BOX, SESSION_DIRECTORY, SETTINGS
+from .openapi import DOCUMENT
+from .repository import OrganizationRow
+
+Policy = Callable[[Principal, OrganizationRow], None]
+
+
+async def _json(request: web.Request) -> Any:
+    """The JSON body; an empty body is an empty object (every field is optional somewhere)."""
+    text = await request.text()
+    if not text.strip():
+        return {}
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise ValidationFailed({"body": "must be a JSON object"}) from None
+
+
+async def _authorized_org(request: web.Request, policy: Policy) -> OrganizationRow:
+    """The path's organization, once the principal may act on it (401, then 404, then 403)."""
+    principal = principal_of(request)
+    org = await organizations.find_organization(request.app[PG_POOL], request.match_info["orgId"])
+    policy(principal, org)
+    return org
+
+
+# --- organization API: users (server-to-server) ---
+
+
+async def update_user(request: web.Request) -> web.Response:
+    org = await _authorized_org(request, access.require_org_key)
+    body = await _json(request)
+    created, user = await users.provision_user(request.app[SESSION_DIRECTORY], org, request.match_info["userName"], body)
+    return web.json_response(user, status=201 if created else 200)
+
+
+async def generate_token(request: web.Request) -> web.Response:
+    org = await _authorized_org(request, access.require_org_key)
+    ttl = request.app[SETTINGS].refresh_token_ttl
+    token = await refresh_tokens.issue_for_user(
+        request.app[REDIS], request.app[SESSION_DIRECTORY], org, request.match_info["userName"], ttl
+    )
+    login_url = request.app[SETTINGS].common.public_url + "/?refresh-token=" + token
+    return web.json_response(
+        {"refreshToken": token, "expiresIn": refresh_tokens.expires_in(ttl), "loginUrl": login_url}, status=201
+    )
+
+
+async def list_users(request: web.Request) -> web.Response:
+    org = await _authorized_org(request, access.require_directory_reader)
+    query = request.query
+    page = await users.list_users(request.app[SESSION_DIRECTORY], org, query.get("limit"), query.get("cursor"))
+    return web.json_response(page)
+
+
+async def get_user(request: web.Request) -> web.Response:
+    org = await _authorized_org(request, access.require_directory_reader)
+    user = await users.find_user(request.app[SESSION_DIRECTORY], org, request.match_info["userName"])
+    return web.json_response(users.org_user_view(user, org))
+
+
+async def delete_user(request: web.Request) -> web.Response:
+    org = await _authorized_org(request, access.require_org_key)
+    await users.deprovision_user(request.app[SESSION_DIRECTORY], org, request.match_info["userName"])
+    return web.Response(status=204)
+
+
+# --- organization API: admin (interactive sessions only) ---
+
+
+async def get_settings(request: web.Request) -> web.Response:
+    org = await _authorized_org(request, access.require_admin_session)
+    return web.json_response(organizations.settings_view(org))
+
+
+async def patch_settings(request: web.Request) -> web.Response:
+    org = await _authorized_org(request, access.require_admin_session)
+    updated = await organizations.change_settings(request.app[PG_POOL], org, await _json(request))
+    return web.json_response(organizations.settings_view(updated))
+
+
+async def get_integrations(request: web.Request) -> web.Response:
+    org = await _authorized_org(request, access.require_admin_session)
+    return web.json_response({"apiKey": org_api_keys.reveal(request.app[SECRET_BOX], org)})
+
+
+async def rotate_api_key(request: web.Request) -> web.Response:
+    org = await _authorized_org(request, access.require_admin_session)
+    api_key = await org_api_keys.rotate(request.app[PG_POOL], request.app[REDIS], request.app[SECRET_BOX], org)
+    return web.json_response({"apiKey": api_key})
+
+
+# --- refresh-token exchange ---
+
+
+async def _exchange(request: web.Request) -> tuple[dict[str, Any], OrganizationRow]:
+    body = await _json(request)
+    token = body.get("refreshToken") if isinstance(body, dict) else None
+    return await refresh_tokens.exchange(request.app[REDIS], request.app[PG_POOL], request.app[SESSION_DIRECTORY], token)
+
+
+async def exchange_refresh_token(request: web.Request) -> web.Response:
+    session, org = await _exchange(request)
+    user = users.org_user_view(session["user"], org)
+    return web.json_response({"sessionToken": session["sesskey"], "expiresIn": session["expiresIn"], "user": user})
+
+
+async def openapi_document(_request: web.Request) -> web.Response:
+    return web.json_response(DOCUMENT)
+
+
+# --- internal (gateway only) ---
+
+
+async def internal_verify_org_key(request: web.Request) -> web.Response:
+    require_service(request, "gateway")
+    body = await _json(request)
+    body = body if isinstance(body, dict) else {}
+    org = await org_api_keys.verify(request.app[PG_POOL], body.get("orgId"), body.get("apiKey"))
+    return web.json_response({"org": {"id": org.id, "orgId": org.slug, "name": org.name}})
+
+
+async def internal_get_organization(request: web.Request) -> web.Response:
+    require_service(request, "gateway")
+    org = await organizations.find_organization(request.app[PG_POOL], request.match_info["orgId"])
+    return web.json_response(organizations.public_view(org))
+
+
+async def internal_exchange_refresh_token(request: web.Request) -> web.Response:
+    require_service(request, "gateway")
+    session, _org = await _exchange(request)
+    return web.json_response({"sesskey": session["sesskey"], "expiresIn": session["expiresIn"], "user": session["user"]})

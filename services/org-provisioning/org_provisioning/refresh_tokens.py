@@ -1,0 +1,79 @@
+"""Refresh tokens: a partner's one-time ticket that becomes a user session.
+
+A token is stored only as `rt:<sha256>` in Redis with a short TTL, so a Redis
+dump yields nothing usable. Taking it is one GETDEL: of any number of
+concurrent exchanges of one token, exactly one gets the claim.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import redis.asyncio as redis
+
+from latchkey.errors import LatchkeyError, Unauthenticated
+from latchkey.security import lookup_hash, url_token
+
+from . import repository, users
+from .repository import Executor, OrganizationRow
+from .session_directory import SessionDirectory
+
+PREFIX = "rt:"
+MAX_TOKEN_LENGTH = 256
+SESSION_AMR = ["org_sso"]
+SESSION_PERMS = ["oauth"]
+
+
+class InvalidRefreshToken(Unauthenticated):
+    code = "invalid_refresh_token"
+    message = "This refresh token is used, expired or unknown."
+
+
+def expires_in(ttl: float) -> int:
+    return math.ceil(ttl)
+
+
+async def issue(cache: redis.Redis, ttl: float, *, user_id: int, org_id: int, user_name: str) -> str:
+    token = url_token()
+    claim = {"userId": user_id, "orgId": org_id, "userName": user_name}
+    await cache.set(PREFIX + lookup_hash(token), json.dumps(claim), px=max(1, int(ttl * 1000)))
+    return token
+
+
+async def take(cache: redis.Redis, token: object) -> dict[str, Any] | None:
+    """The token's claim, removed in the same step; None when used, expired or unknown."""
+    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    raw = await cache.getdel(PREFIX + lookup_hash(token))
+    return json.loads(raw) if raw else None
+
+
+async def exchange(
+    cache: redis.Redis, db: Executor, directory: SessionDirectory, token: object
+) -> tuple[dict[str, Any], OrganizationRow]:
+    """Spend the token on a new session (amr org_sso); returns the session and the organization."""
+    claim = await take(cache, token)
+    if claim is None:
+        raise InvalidRefreshToken()
+    org = await repository.find_organization_by_id(db, claim["orgId"])
+    # The user may have been deprovisioned, moved or disabled since the token was issued.
+    user = await directory.find_user(org.id, claim["userName"]) if org is not None else None
+    if user is None or user["userid"] != claim["userId"] or user["disabled"] or user["partnerid"] != org.id:
+        raise InvalidRefreshToken()
+    try:
+        session = await directory.start_session(claim["userId"], amr=SESSION_AMR, perms=SESSION_PERMS)
+    except LatchkeyError as error:
+        if error.status in (403, 404):
+            raise InvalidRefreshToken() from None
+        raise
+    return session, org
+
+
+async def issue_for_user(
+    cache: redis.Redis, directory: SessionDirectory, org: OrganizationRow, user_name: str, ttl: float
+) -> str:
+    """A token for an existing user of `org`; UserNotFound otherwise."""
+    user = await users.find_user(directory, org, user_name)
+    return await issue(cache, ttl, user_id=user["userid"], org_id=org.id, user_name=user_name)

@@ -1,0 +1,160 @@
+"""docker-compose.yml and deploy/ describe a system that can really be built and run.
+
+Static checks only (no Docker daemon): compose accepts the file with the
+documented variables and refuses it without them, every image it builds names a
+Dockerfile that exists and runs a console script its package really declares,
+and the Kubernetes manifests match the Kubernetes API schemas.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from latchkey_cli.devconfig import generate_secrets
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = ROOT / "docker-compose.yml"
+KUBERNETES = ROOT / "deploy" / "kubernetes"
+SERVICES = ("session", "org-provisioning", "oidc-link", "gateway")
+
+
+def _docker_compose() -> str:
+    binary = shutil.which("docker-compose")
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("docker-compose is missing in CI (.ci/run installs it)")
+        pytest.skip("docker-compose is not installed (apt-get install docker-compose)")
+    return binary
+
+
+def _compose_config(tmp_path: Path, variables: dict[str, str]) -> subprocess.CompletedProcess:
+    env_file = tmp_path / "compose.env"
+    env_file.write_text("".join(f"{k}={v}\n" for k, v in variables.items()))
+    return subprocess.run(
+        [_docker_compose(), "--file", str(COMPOSE), "--project-directory", str(ROOT), "--env-file", str(env_file), "config"],
+        capture_output=True,
+        text=True,
+        env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)},
+        timeout=60,
+    )
+
+
+@pytest.fixture(scope="module")
+def compose(tmp_path_factory) -> dict:
+    """The compose file as docker-compose resolves it, with `latchkey keys` output as .env."""
+    result = _compose_config(tmp_path_factory.mktemp("compose"), generate_secrets())
+    assert result.returncode == 0, result.stderr
+    return yaml.safe_load(result.stdout)
+
+
+def _scripts(package_dir: Path) -> dict[str, str]:
+    return tomllib.loads((package_dir / "pyproject.toml").read_text())["project"].get("scripts", {})
+
+
+def test_compose_file_is_valid_with_the_keys_latchkey_prints(compose):
+    assert set(compose["services"]) >= {"postgres", "redis", "migrate", *SERVICES}
+    assert compose["services"]["postgres"]["image"] == "postgres:16"
+    assert compose["services"]["redis"]["image"] == "redis:7"
+    assert compose["services"]["redis"]["command"][-2:] == ["--appendonly", "yes"]
+
+
+def test_compose_refuses_to_start_without_a_signing_key(tmp_path):
+    secrets = generate_secrets()
+    del secrets["GATEWAY_SIGNING_KEY"]
+    result = _compose_config(tmp_path, secrets)
+    assert result.returncode != 0
+    assert "GATEWAY_SIGNING_KEY" in result.stderr
+
+
+def test_only_the_gateway_is_published(compose):
+    published = {name for name, service in compose["services"].items() if service.get("ports")}
+    assert published == {"gateway"}
+
+
+def test_every_built_image_names_an_existing_dockerfile_and_a_declared_console_script(compose):
+    built = {name: service for name, service in compose["services"].items() if "build" in service}
+    assert set(built) == {"migrate", *SERVICES}
+    for name, service in built.items():
+        build = service["build"]
+        assert (Path(build["context"]) / build["dockerfile"]).is_file(), name
+        package_dir = ROOT / build["args"]["PACKAGE"]
+        scripts = _scripts(package_dir)
+        assert build["args"]["COMMAND"] in scripts, f"{name}: {build['args']['COMMAND']} not in {package_dir}/pyproject.toml"
+        assert service["command"][0] in scripts, f"{name}: {service['command'][0]} not in {package_dir}/pyproject.toml"
+
+
+def test_services_wait_for_healthy_stores_and_finished_migrations(compose):
+    services = compose["services"]
+    assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    for name in ("session", "org-provisioning", "oidc-link"):
+        depends = services[name]["depends_on"]
+        assert depends["migrate"]["condition"] == "service_completed_successfully", name
+        assert depends["postgres"]["condition"] == depends["redis"]["condition"] == "service_healthy", name
+    assert {s for s, d in services["gateway"]["depends_on"].items() if d["condition"] == "service_healthy"} >= {
+        "session",
+        "org-provisioning",
+        "oidc-link",
+    }
+
+
+def test_each_service_gets_its_own_signing_key_and_the_gateway_no_database(compose):
+    for name in SERVICES:
+        env = compose["services"][name]["environment"]
+        own = name.upper().replace("-", "_") + "_SIGNING_KEY"
+        assert env[own] and env["HOST"] == "0.0.0.0", name
+        others = {s.upper().replace("-", "_") + "_SIGNING_KEY" for s in SERVICES} - {own}
+        assert not others & set(env), f"{name} receives another service's signing key"
+    assert "DATABASE_URL" not in compose["services"]["gateway"]["environment"]
+    assert "SECRETS_KEY" not in compose["services"]["gateway"]["environment"]
+
+
+def test_dockerfile_builds_wheels_and_runs_as_a_non_root_user_with_a_health_check():
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    assert " AS builder" in dockerfile and "pip wheel" in dockerfile
+    assert "\nUSER 10001" in dockerfile
+    assert "HEALTHCHECK" in dockerfile and "/healthz" in dockerfile
+
+
+def _manifests() -> list[tuple[str, dict]]:
+    documents = []
+    for path in sorted(KUBERNETES.glob("*.yaml")):
+        documents += [(path.name, doc) for doc in yaml.safe_load_all(path.read_text()) if doc]
+    return documents
+
+
+def test_kubernetes_manifests_match_the_kubernetes_schemas():
+    kubernetes_validate = pytest.importorskip("kubernetes_validate")
+    checked = 0
+    for filename, document in _manifests():
+        if document["kind"] == "Kustomization":
+            continue
+        kubernetes_validate.validate(document, kubernetes_validate.latest_version(), strict=True)
+        checked += 1
+    assert checked >= 11
+
+
+def test_kubernetes_deployments_probe_health_and_run_as_non_root():
+    deployments = {doc["metadata"]["name"]: doc for _f, doc in _manifests() if doc["kind"] == "Deployment"}
+    assert set(deployments) == {f"latchkey-{name}" for name in SERVICES}
+    for name, deployment in deployments.items():
+        pod = deployment["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True, name
+        (container,) = pod["containers"]
+        assert container["readinessProbe"]["httpGet"]["path"] == "/readyz", name
+        assert container["livenessProbe"]["httpGet"]["path"] == "/healthz", name
+        assert container["resources"]["limits"] and container["resources"]["requests"], name
+        package = "gateway" if name == "latchkey-gateway" else "services/" + name.removeprefix("latchkey-")
+        assert container["command"][0] in _scripts(ROOT / package), name
+
+
+def test_kustomization_lists_every_manifest_but_the_secret_template():
+    listed = set(yaml.safe_load((KUBERNETES / "kustomization.yaml").read_text())["resources"])
+    present = {p.name for p in KUBERNETES.glob("*.yaml")} - {"kustomization.yaml", "secret.template.yaml"}
+    assert listed == present

@@ -4,6 +4,7 @@ import asyncio
 
 from latchkey.security import lookup_hash
 from org_provisioning import refresh_tokens
+from tests.org_provisioning.conftest import as_gateway, org_url
 
 
 async def test_refresh_token_is_stored_only_as_a_hash_with_a_ttl(redis_client):
@@ -31,3 +32,11 @@ async def test_refresh_token_expires_after_its_ttl(redis_client):
 async def test_junk_tokens_are_simply_unknown(redis_client):
     for junk in (None, "", 42, "x" * 1000, {"a": 1}):
         assert await refresh_tokens.take(redis_client, junk) is None
+
+
+async def test_unknown_refresh_token_is_refused_on_both_exchange_routes(system, http):
+    for path, headers in [("/api/auth/refresh-token", {}), ("/internal/refresh-tokens/exchange", as_gateway(system))]:
+        for body in ({"refreshToken": "never-issued"}, {}, {"refreshToken": 5}):
+            async with http.post(org_url(system, path), json=body, headers=headers) as response:
+                assert response.status == 401
+                assert (await response.json(content_type=None))["code"] == "invalid_refresh_token"

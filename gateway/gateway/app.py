@@ -1,21 +1,85 @@
-"""Builds the gateway's aiohttp app."""
+"""Builds the gateway's aiohttp app: the one public entry in front of the three services."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+import aiohttp
 from aiohttp import web
 
-from latchkey import storage
-from latchkey.errors import envelope_by_path
+from latchkey import storage, web as latchkey_web
+from latchkey.errors import Envelope, envelope_by_path, error_middleware
+from latchkey.internal_client import ServiceClient
 from latchkey.logs import configure_logging
-from latchkey.web import create_app, redis_ready
+from latchkey.tokens import TokenSigner
+from session.sessions import SessionStore
 
-from .keys import SETTINGS
+from . import SERVICE
+from .authentication import Authenticator
+from .identity import IdentityTokens
+from .keys import AUTHENTICATOR, HTTP, IDENTITY_TOKENS, ORG_CLIENT, ROUTE_POLICY, SESSION_CLIENT, SESSION_STORE, SETTINGS, SIGNER, UPSTREAMS
+from .pages import setup_pages
+from .policy import OIDC_LINK, ORG_PROVISIONING, SERVICES, SESSION
+from .routes import setup_routes
 from .settings import Settings
+from .upstreams import Upstream
+
+
+def envelope_for(request: web.Request) -> Envelope:
+    policy = request.get(ROUTE_POLICY)
+    return policy.envelope if policy is not None else envelope_by_path(request)
 
 
 def init_app(settings: Settings) -> web.Application:
     configure_logging(settings.common.service, settings.common.log_level)
-    app = create_app(settings.common, envelope_for=envelope_by_path, readiness=[redis_ready])
+    # Not latchkey.web.create_app: its identity middleware would *verify* an inbound
+    # identity header, where the edge must ignore (and drop) whatever a client sends.
+    app = web.Application(
+        middlewares=[latchkey_web.edge_middleware(SERVICE), error_middleware(envelope_for)],
+        client_max_size=settings.max_body_bytes,
+    )
+    app[latchkey_web.SETTINGS] = settings.common
     app[SETTINGS] = settings
+    app[SIGNER] = TokenSigner(SERVICE, settings.common.signing_key)
+    app[IDENTITY_TOKENS] = IdentityTokens(app[SIGNER])
+    app[latchkey_web.READINESS] = [latchkey_web.redis_ready, *(_service_ready(name) for name in SERVICES)]
     app.cleanup_ctx.append(storage.redis_ctx(settings.common.redis_url))
+    app.cleanup_ctx.append(_upstreams_ctx)
+    setup_routes(app, settings)
+    setup_pages(app)
     return app
+
+
+async def _upstreams_ctx(app: web.Application) -> AsyncIterator[None]:
+    """One pooled keep-alive client for every upstream call, and what is built on it."""
+    settings = app[SETTINGS]
+    http = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=512, keepalive_timeout=30, ttl_dns_cache=300),
+        # Never keep one client's cookies for the next: relay them, do not store them.
+        cookie_jar=aiohttp.DummyCookieJar(),
+        # Relay compressed bodies as they are.
+        auto_decompress=False,
+    )
+    timeout = aiohttp.ClientTimeout(total=None, connect=settings.connect_timeout, sock_read=settings.read_timeout)
+    base_urls = {SESSION: settings.session_urls, ORG_PROVISIONING: settings.org_provisioning_urls, OIDC_LINK: settings.oidc_link_urls}
+    app[HTTP] = http
+    app[UPSTREAMS] = {name: Upstream(name, urls, http, timeout) for name, urls in base_urls.items()}
+    signer = app[SIGNER]
+    app[SESSION_CLIENT] = ServiceClient(http, signer, SESSION, settings.session_urls, timeout=settings.read_timeout)
+    app[ORG_CLIENT] = ServiceClient(http, signer, ORG_PROVISIONING, settings.org_provisioning_urls, timeout=settings.read_timeout)
+    redis_client = app[storage.REDIS]
+    store = SessionStore(redis_client, idle_timeout=settings.idle_timeout, absolute_lifetime=settings.absolute_lifetime)
+    app[SESSION_STORE] = store
+    app[AUTHENTICATOR] = Authenticator(redis_client, store, app[SESSION_CLIENT], app[ORG_CLIENT], settings.common.cache_hmac_key)
+    try:
+        yield
+    finally:
+        await http.close()
+
+
+def _service_ready(service: str) -> latchkey_web.ReadinessCheck:
+    async def check(app: web.Application) -> None:
+        await app[UPSTREAMS][service].healthy()
+
+    check.__name__ = service.replace("-", "_") + "_ready"
+    return check

@@ -8,7 +8,11 @@ from aiohttp import web
 from latchkey.internal_client import ServiceClient
 from latchkey.tokens import TokenSigner
 
+from .authentication import Authenticator
+from .identity import IdentityTokens
+from .policy import RoutePolicy
 from .settings import Settings
+from .upstreams import Upstream
 
 SETTINGS = web.AppKey("gateway_settings", Settings)
 SIGNER = web.AppKey("gateway_signer", TokenSigner)
@@ -19,3 +23,9 @@ SESSION_CLIENT = web.AppKey("session_client", ServiceClient)
 ORG_CLIENT = web.AppKey("org_client", ServiceClient)
 # session.sessions.SessionStore (typed loosely here to keep this module import-light)
 SESSION_STORE = web.AppKey("session_store", object)
+# Credentials → principal (pages may use it too), identity JWTs, and each service's instances.
+AUTHENTICATOR = web.AppKey("gateway_authenticator", Authenticator)
+IDENTITY_TOKENS = web.AppKey("gateway_identity_tokens", IdentityTokens)
+UPSTREAMS = web.AppKey("gateway_upstreams", dict)
+# The policy of the route a request matched, so its errors use its family's envelope.
+ROUTE_POLICY = web.RequestKey("gateway_route_policy", RoutePolicy)

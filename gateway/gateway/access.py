@@ -1,0 +1,66 @@
+"""Deciding whether an authenticated request may reach its route (SPEC §1 rules).
+
+The route's `RoutePolicy` says what it needs; the `Authentication` says who
+is calling and how. Refusals are typed errors rendered in the route's family
+envelope.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from latchkey.errors import CsrfRejected, Forbidden, ForbiddenAuthMethod, Unauthenticated
+
+from .authentication import Authentication
+from .policy import Access, RoutePolicy
+
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> str | None:
+    """`scheme://host:port` of a URL, with the default port made explicit; None when it has none."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port or _DEFAULT_PORTS.get(parts.scheme.lower())
+    except ValueError:
+        return None
+    if not parts.scheme or not parts.hostname or port is None:
+        return None
+    return f"{parts.scheme.lower()}://{parts.hostname.lower()}:{port}"
+
+
+def authorize(policy: RoutePolicy, auth: Authentication | None, request: web.Request, public_origin: str) -> Authentication | None:
+    """The authentication to forward, or the typed refusal of this route's policy."""
+    if policy.access is Access.PUBLIC:
+        # A public route needs nobody; a cross-site cookie is simply not vouched for.
+        return None if auth is not None and _cross_site_cookie(auth, request, public_origin) else auth
+    if auth is None:
+        raise Unauthenticated()
+    principal = auth.principal
+    if policy.access is Access.ORG_KEY:
+        if not principal.is_org_key:
+            raise ForbiddenAuthMethod("This endpoint needs the organization's API key.")
+        if request.match_info.get("orgId") != auth.org_slug:
+            raise Forbidden("The organization key belongs to another organization.", code="forbidden_organization")
+        return auth
+    if principal.is_org_key:
+        raise ForbiddenAuthMethod("An organization key cannot be used here.")
+    if policy.access is Access.NO_API_KEY and principal.is_api_key:
+        raise ForbiddenAuthMethod()
+    if policy.permission is not None and policy.permission not in principal.perms:
+        # Permissions come from how the user signed in (only interactive logins carry `oauth`).
+        raise ForbiddenAuthMethod("This endpoint needs an interactive sign-in.")
+    if _cross_site_cookie(auth, request, public_origin):
+        raise CsrfRejected()
+    return auth
+
+
+def _cross_site_cookie(auth: Authentication, request: web.Request, public_origin: str) -> bool:
+    """A state-changing request vouched for only by the ambient cookie, from a page that is not ours."""
+    if not auth.cookie_only or request.method not in STATE_CHANGING:
+        return False
+    source = request.headers.get("Origin") or request.headers.get("Referer")
+    return not source or origin_of(source) != public_origin

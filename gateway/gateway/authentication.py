@@ -1,0 +1,161 @@
+"""Turning the credentials of a request into one principal.
+
+Each credential costs at most one Redis round trip when it is known: a
+session is read and slid by the session service's own `SessionStore.touch`
+(one GETEX), a Basic credential by one MGET of its cache entry and the user's
+credential version, an API key or org key by one GET. Only a cache miss asks
+the owner over HTTP, and the answer is cached in Redis (never in this process),
+so a revocation by the owner reaches every gateway instance at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as redis
+from redis.exceptions import RedisError
+
+from latchkey import credential_cache
+from latchkey.errors import AmbiguousCredentials, InvalidCredentials, LatchkeyError, ServiceUnavailable
+from latchkey.internal_client import ServiceClient
+from latchkey.security import short_fingerprint
+from latchkey.tokens import Principal
+from session.sessions import SessionStore
+
+from .credentials import Credential, Kind
+
+log = logging.getLogger("gateway.authentication")
+
+# Answers of an owner that mean "this credential is wrong", as opposed to "try later".
+_REFUSALS = frozenset({400, 401, 403, 404, 422})
+
+
+@dataclass(frozen=True, slots=True)
+class Authentication:
+    principal: Principal
+    cookie_only: bool  # only the ambient cookie vouched for this request: CSRF applies
+    org_slug: str | None = None  # the `x-org-id` an org key was verified for
+
+
+class Authenticator:
+    def __init__(
+        self,
+        redis_client: redis.Redis,
+        sessions: SessionStore,
+        session_client: ServiceClient,
+        org_client: ServiceClient,
+        cache_hmac_key: bytes,
+    ) -> None:
+        self._redis = redis_client
+        self._sessions = sessions
+        self._session_client = session_client
+        self._org_client = org_client
+        self._hmac_key = cache_hmac_key
+
+    async def authenticate(self, credentials: tuple[Credential, ...]) -> Authentication | None:
+        """The one principal all credentials name; any wrong credential is a 401, never a fallback."""
+        if not credentials:
+            return None
+        first: Principal | None = None
+        org_slug = None
+        seen = set()
+        for credential in credentials:
+            identity = (credential.kind, credential.secret, credential.name)
+            if identity in seen:
+                continue
+            seen.add(identity)
+            principal = await self._verified(credential)
+            if first is None:
+                first = principal
+            elif principal.sub != first.sub:
+                raise AmbiguousCredentials()
+            if credential.kind is Kind.ORG_KEY:
+                org_slug = credential.name
+        assert first is not None
+        return Authentication(first, all(c.is_cookie for c in credentials), org_slug)
+
+    async def attempt(self, credentials: tuple[Credential, ...]) -> Authentication | None:
+        """For public routes: the principal when the credentials are good, else anonymous.
+
+        Falling back is harmless there (the route needs nobody) and keeps a stale
+        cookie from blocking the very sign-in that would replace it.
+        """
+        try:
+            return await self.authenticate(credentials)
+        except LatchkeyError:
+            return None
+
+    async def _verified(self, credential: Credential) -> Principal:
+        try:
+            return await self.principal_for(credential)
+        except RedisError:
+            raise ServiceUnavailable("The credential store is unavailable.") from None
+        except LatchkeyError as error:
+            if error.status == 401:
+                log.info(
+                    "credential rejected",
+                    extra={"fields": {"auth": credential.kind.value, "source": credential.source,
+                                      "credential": short_fingerprint(credential.secret), "code": error.code}},
+                )
+            raise
+
+    async def principal_for(self, credential: Credential) -> Principal:
+        if credential.kind is Kind.SESSION:
+            return (await self._sessions.touch(credential.secret)).principal()
+        if credential.kind is Kind.BASIC:
+            return await self._basic(credential.name or "", credential.secret)
+        if credential.kind is Kind.API_KEY:
+            return await self._api_key(credential.secret)
+        return await self._org_key(credential.name or "", credential.secret)
+
+    async def _basic(self, email: str, password: str) -> Principal:
+        cached = await credential_cache.read_basic(self._redis, self._hmac_key, email, password)
+        if cached is not None:
+            return Principal.from_claims(cached)
+        answer = await _ask(self._session_client, "/internal/auth/password", {"email": email, "password": password})
+        principal = _user_principal(answer["user"], "basic")
+        entry = credential_cache.basic_entry(self._hmac_key, email, password)
+        await credential_cache.write(self._redis, entry, {**principal.claims(), "cv": answer["credentialVersion"]})
+        return principal
+
+    async def _api_key(self, api_key: str) -> Principal:
+        entry = credential_cache.api_key_entry(api_key)
+        cached = await credential_cache.read(self._redis, entry)
+        if cached is not None:
+            return Principal.from_claims(cached)
+        answer = await _ask(self._session_client, "/internal/auth/api-key", {"apikey": api_key})
+        principal = _user_principal(answer["user"], "api_key")
+        await credential_cache.write(self._redis, entry, principal.claims())
+        return principal
+
+    async def _org_key(self, org_slug: str, org_key: str) -> Principal:
+        entry = credential_cache.org_key_entry(org_key)
+        cached = await credential_cache.read(self._redis, entry)
+        if cached is not None:
+            # The key is unique, so the cache knows its organization; another slug is a wrong pair.
+            if cached.get("orgId") != org_slug:
+                raise InvalidCredentials()
+            return Principal.from_claims(cached)
+        answer = await _ask(self._org_client, "/internal/org-keys/verify", {"orgId": org_slug, "apiKey": org_key})
+        org = answer["org"]
+        principal = Principal(sub=f"org:{org['id']}", org=org["id"], role="ORG", amr=("org_key",))
+        await credential_cache.write(self._redis, entry, {**principal.claims(), "orgId": org["orgId"]})
+        return principal
+
+
+async def _ask(client: ServiceClient, path: str, body: dict[str, str]) -> dict[str, Any]:
+    try:
+        _status, answer = await client.call("POST", path, json_body=body)
+    except LatchkeyError as error:
+        if error.status in _REFUSALS:
+            raise InvalidCredentials() from None
+        raise
+    return answer
+
+
+def _user_principal(user: dict[str, Any], method: str) -> Principal:
+    if user.get("disabled"):
+        raise InvalidCredentials()
+    return Principal(sub=str(user["userid"]), org=user.get("partnerid"), role=user.get("role") or "", amr=(method,))

@@ -6,6 +6,8 @@ from latchkey import credential_cache
 
 from tests.org_provisioning.conftest import as_gateway, as_principal, org_key_principal, org_url, session_principal
 
+SETTINGS = "/api/organization/acme/settings"
+
 
 def admin_of(org, role="ADMIN"):
     return session_principal(user_id=7, org_id=org["id"], role=role)
@@ -14,14 +16,14 @@ def admin_of(org, role="ADMIN"):
 async def test_admin_reads_and_changes_settings(system, http, make_org):
     org = await make_org("acme", "Acme")
     headers = as_principal(system, admin_of(org))
-    async with http.get(org_url(system, "/api/organization/acme/settings"), headers=headers) as response:
+    async with http.get(org_url(system, SETTINGS), headers=headers) as response:
         assert response.status == 200
         assert await response.json() == {"orgId": "acme", "name": "Acme", "authRedirectUrl": None}
     change = {"name": "Acme Corp", "authRedirectUrl": "https://partner.example/sso?from=latchkey"}
-    async with http.patch(org_url(system, "/api/organization/acme/settings"), json=change, headers=headers) as response:
+    async with http.patch(org_url(system, SETTINGS), json=change, headers=headers) as response:
         assert response.status == 200
         assert await response.json() == {"orgId": "acme", **change}
-    async with http.patch(org_url(system, "/api/organization/acme/settings"), json={"authRedirectUrl": None}, headers=headers) as response:
+    async with http.patch(org_url(system, SETTINGS), json={"authRedirectUrl": None}, headers=headers) as response:
         assert (await response.json())["authRedirectUrl"] is None
     async with http.get(org_url(system, "/internal/organizations/acme"), headers=as_gateway(system)) as response:
         assert (await response.json())["name"] == "Acme Corp"
@@ -49,7 +51,7 @@ async def test_admin_reads_and_changes_settings(system, http, make_org):
 async def test_settings_refuse_open_redirect_auth_redirect_urls(system, http, make_org, url):
     org = await make_org("acme")
     headers = as_principal(system, admin_of(org))
-    async with http.patch(org_url(system, "/api/organization/acme/settings"), json={"authRedirectUrl": url}, headers=headers) as response:
+    async with http.patch(org_url(system, SETTINGS), json={"authRedirectUrl": url}, headers=headers) as response:
         assert response.status == 400
         assert response.content_type == "application/problem+json"
         body = await response.json(content_type=None)
@@ -60,7 +62,7 @@ async def test_settings_refuse_open_redirect_auth_redirect_urls(system, http, ma
 async def test_settings_accept_https_anywhere_and_http_on_localhost(system, http, make_org, url):
     org = await make_org("acme")
     headers = as_principal(system, admin_of(org))
-    async with http.patch(org_url(system, "/api/organization/acme/settings"), json={"authRedirectUrl": url}, headers=headers) as response:
+    async with http.patch(org_url(system, SETTINGS), json={"authRedirectUrl": url}, headers=headers) as response:
         assert response.status == 200
         assert (await response.json())["authRedirectUrl"] == url
 
@@ -69,7 +71,7 @@ async def test_settings_patch_names_every_bad_field(system, http, make_org):
     org = await make_org("acme")
     headers = as_principal(system, admin_of(org))
     change = {"name": "", "authRedirectUrl": "http://evil.example", "apiKey": "mine"}
-    async with http.patch(org_url(system, "/api/organization/acme/settings"), json=change, headers=headers) as response:
+    async with http.patch(org_url(system, SETTINGS), json=change, headers=headers) as response:
         assert response.status == 400
         assert set((await response.json(content_type=None))["fields"]) == {"name", "authRedirectUrl", "apiKey"}
 
@@ -119,7 +121,8 @@ async def test_admin_routes_refuse_api_keys_basic_and_org_keys(system, http, mak
         org_key_principal(org["id"]),
     ]
     for principal in principals:
-        async with http.request(method, org_url(system, "/api/organization/acme" + path), json={}, headers=as_principal(system, principal)) as response:
+        headers = as_principal(system, principal)
+        async with http.request(method, org_url(system, "/api/organization/acme" + path), json={}, headers=headers) as response:
             assert response.status == 403
             assert (await response.json(content_type=None))["code"] == "forbidden_auth_method", principal.amr
 
@@ -129,10 +132,12 @@ async def test_admin_routes_refuse_plain_users_and_admins_of_other_orgs(system, 
     acme = await make_org("acme")
     other = await make_org("other")
     for principal in [admin_of(acme, role="USER"), admin_of(other)]:
-        async with http.request(method, org_url(system, "/api/organization/acme" + path), json={}, headers=as_principal(system, principal)) as response:
+        headers = as_principal(system, principal)
+        async with http.request(method, org_url(system, "/api/organization/acme" + path), json={}, headers=headers) as response:
             assert response.status == 403
             assert (await response.json(content_type=None))["code"] == "forbidden"
     async with http.request(method, org_url(system, "/api/organization/acme" + path)) as response:
         assert response.status == 401
-    async with http.request(method, org_url(system, "/api/organization/nobody" + path), headers=as_principal(system, admin_of(acme))) as response:
+    headers = as_principal(system, admin_of(acme))
+    async with http.request(method, org_url(system, "/api/organization/nobody" + path), headers=headers) as response:
         assert response.status == 404

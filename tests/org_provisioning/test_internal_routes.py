@@ -19,7 +19,8 @@ async def test_a_valid_org_key_resolves_to_its_organization(system, http, make_o
 async def test_a_wrong_key_unknown_org_or_another_orgs_key_are_all_invalid_credentials(system, http, make_org):
     acme = await make_org("acme")
     other = await make_org("other")
-    for org_id, key in [("acme", "x" * 30), ("nobody", acme["apiKey"]), ("acme", other["apiKey"]), ("acme", None), (None, acme["apiKey"])]:
+    wrong = [("acme", "x" * 30), ("nobody", acme["apiKey"]), ("acme", other["apiKey"]), ("acme", None), (None, acme["apiKey"])]
+    for org_id, key in wrong:
         status, body = await verify(http, system, org_id, key)
         assert (status, body["code"]) == (401, "invalid_credentials"), (org_id, key)
 
@@ -39,7 +40,8 @@ async def test_gateway_reads_an_organization_by_slug(system, http, make_org):
     org = await make_org("acme", "Acme", "https://partner.example/login")
     async with http.get(org_url(system, "/internal/organizations/acme"), headers=as_gateway(system)) as response:
         assert response.status == 200
-        assert await response.json() == {"id": org["id"], "orgId": "acme", "name": "Acme", "authRedirectUrl": "https://partner.example/login"}
+        expected = {"id": org["id"], "orgId": "acme", "name": "Acme", "authRedirectUrl": "https://partner.example/login"}
+        assert await response.json() == expected
     for unknown in ("nobody", "NOT_A_SLUG"):
         async with http.get(org_url(system, f"/internal/organizations/{unknown}"), headers=as_gateway(system)) as response:
             assert response.status == 404

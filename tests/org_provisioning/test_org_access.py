@@ -63,8 +63,10 @@ async def test_only_admins_of_the_org_may_read_the_directory_with_a_session(syst
         session_principal(user_id=3, org_id=acme["id"], role="USER"),
         session_principal(user_id=4, org_id=other["id"], role="ADMIN"),
     ]:
-        async with http.get(org_url(system, "/api/organization/acme" + path), headers=as_principal(system, principal)) as response:
+        headers = as_principal(system, principal)
+        async with http.get(org_url(system, "/api/organization/acme" + path), headers=headers) as response:
             assert response.status == 403
     api_key_admin = session_principal(user_id=3, org_id=acme["id"], role="ADMIN", amr=("api_key",))
-    async with http.get(org_url(system, "/api/organization/acme" + path), headers=as_principal(system, api_key_admin)) as response:
+    headers = as_principal(system, api_key_admin)
+    async with http.get(org_url(system, "/api/organization/acme" + path), headers=headers) as response:
         assert (await response.json(content_type=None))["code"] == "forbidden_auth_method"

@@ -21,7 +21,6 @@ from .routes import ROUTES
 from .session_directory import SessionDirectory
 from .settings import Settings
 
-SETTINGS_KEY = SETTINGS  # the name the skeleton exported
 
 
 def session_directory_ctx(settings: Settings):

@@ -14,7 +14,11 @@ _PROBLEM = {"content": {"application/problem+json": {"schema": {"$ref": "#/compo
 
 
 def _json(schema_name: str, description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}}}
+    return {"description": description, "content": _content(schema_name)}
+
+
+def _content(schema_name: str) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}}
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
@@ -28,8 +32,12 @@ def _errors(*statuses: int) -> dict[str, Any]:
     return {str(status): {"description": reasons[status], **_PROBLEM} for status in statuses}
 
 
-_ORG_ID = {"name": "orgId", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$"}}
-_USER_NAME = {"name": "userName", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"}}
+def _path_parameter(name: str, pattern: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string", "pattern": pattern}}
+
+
+_ORG_ID = _path_parameter("orgId", "^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$")
+_USER_NAME = _path_parameter("userName", "^[A-Za-z0-9._-]{1,64}$")
 _ORG_KEY = [{"orgKey": [], "orgId": []}]
 _READER = [{"orgKey": [], "orgId": []}, {"session": []}]
 _ADMIN = [{"session": []}]
@@ -120,16 +128,23 @@ _SCHEMAS = {
             },
         },
     },
+    "RefreshTokenExchange": {
+        "type": "object",
+        "required": ["refreshToken"],
+        "properties": {"refreshToken": {"type": "string"}},
+    },
     "OrganizationApiKey": {"type": "object", "required": ["apiKey"], "properties": {"apiKey": {"type": "string"}}},
 }
 
 
-def _op(summary: str, security: list, responses: dict[str, Any], *, body: str | None = None, parameters: list | None = None) -> dict[str, Any]:
+def _op(
+    summary: str, security: list, responses: dict[str, Any], *, body: str | None = None, parameters: list | None = None
+) -> dict[str, Any]:
     operation: dict[str, Any] = {"tags": ["organization"], "summary": summary, "security": security, "responses": responses}
     if parameters:
         operation["parameters"] = parameters
     if body:
-        operation["requestBody"] = {"required": False, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{body}"}}}}
+        operation["requestBody"] = {"required": False, "content": _content(body)}
     return operation
 
 
@@ -144,7 +159,11 @@ PATHS = {
         "post": _op(
             "Create (201) or update (200) a user of the organization",
             _ORG_KEY,
-            {"200": _json("OrganizationUser", "Updated"), "201": _json("OrganizationUser", "Created"), **_errors(400, 401, 403, 404, 409)},
+            {
+                "200": _json("OrganizationUser", "Updated"),
+                "201": _json("OrganizationUser", "Created"),
+                **_errors(400, 401, 403, 404, 409),
+            },
             body="UserUpdate",
         ),
     },
@@ -158,7 +177,12 @@ PATHS = {
     },
     "/api/organization/{orgId}/users": {
         "parameters": [_ORG_ID],
-        "get": _op("List the organization's users", _READER, {"200": _json("UserPage", "A page"), **_errors(400, 401, 403, 404)}, parameters=_PAGE_PARAMETERS),
+        "get": _op(
+            "List the organization's users",
+            _READER,
+            {"200": _json("UserPage", "A page"), **_errors(400, 401, 403, 404)},
+            parameters=_PAGE_PARAMETERS,
+        ),
     },
     "/api/organization/{orgId}/user/{userName}": {
         "parameters": [_ORG_ID, _USER_NAME],
@@ -181,7 +205,9 @@ PATHS = {
     },
     "/api/organization/{orgId}/integrations": {
         "parameters": [_ORG_ID],
-        "get": _op("Show the organization API key", _ADMIN, {"200": _json("OrganizationApiKey", "The key"), **_errors(401, 403, 404)}),
+        "get": _op(
+            "Show the organization API key", _ADMIN, {"200": _json("OrganizationApiKey", "The key"), **_errors(401, 403, 404)}
+        ),
     },
     "/api/organization/{orgId}/integrations/api-key": {
         "parameters": [_ORG_ID],
@@ -198,7 +224,7 @@ PATHS = {
             "security": [],
             "requestBody": {
                 "required": True,
-                "content": {"application/json": {"schema": {"type": "object", "required": ["refreshToken"], "properties": {"refreshToken": {"type": "string"}}}}},
+                "content": _content("RefreshTokenExchange"),
             },
             "responses": {
                 "200": _json("SessionFromRefreshToken", "A new session (amr org_sso)"),

@@ -101,7 +101,9 @@ def org_user_view(user: UserOut, org: OrganizationRow) -> dict[str, Any]:
     }
 
 
-async def provision_user(directory: SessionDirectory, org: OrganizationRow, user_name: str, body: object) -> tuple[bool, dict[str, Any]]:
+async def provision_user(
+    directory: SessionDirectory, org: OrganizationRow, user_name: str, body: object
+) -> tuple[bool, dict[str, Any]]:
     """Create (True) or update (False) the user `user_name` of `org`."""
     problems = profile_problems(user_name, body)
     existing = None if "userName" in problems else await directory.find_user(org.id, user_name)

@@ -111,3 +111,7 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(error, OperationError):
             raise SystemExit(f"latchkey: {error}") from None
         raise
+
+
+if __name__ == "__main__":  # `python -m latchkey_cli.main`, as `python3 dev.py run` starts it
+    main()

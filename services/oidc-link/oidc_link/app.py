@@ -2,17 +2,52 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+import aiohttp
+import httpx
 from aiohttp import web
 
 from latchkey import migrations, storage
 from latchkey.errors import envelope_by_path
+from latchkey.internal_client import ServiceClient
 from latchkey.logs import configure_logging
+from latchkey.tokens import TokenSigner
 from latchkey.web import create_app, postgres_ready, redis_ready
 
-from . import MIGRATIONS, SCHEMA
+from . import MIGRATIONS, SCHEMA, SERVICE
+from .context import SsoContext
+from .flows import FlowStore
+from .handlers import SSO
+from .providers import ProviderRegistry
+from .routes import setup_routes
+from .session_client import SessionDirectory
 from .settings import Settings
 
 SETTINGS_KEY = web.AppKey("oidc_link_settings", Settings)
+
+
+def sso_ctx(settings: Settings):
+    """Clients for the providers (httpx, as authlib uses) and for the session service."""
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        timeout = settings.provider_timeout
+        async with (
+            httpx.AsyncClient(timeout=httpx.Timeout(timeout), follow_redirects=False) as provider_http,
+            aiohttp.ClientSession() as internal_http,
+        ):
+            signer = TokenSigner(SERVICE, settings.common.signing_key)
+            session_client = ServiceClient(internal_http, signer, "session", settings.session_urls)
+            app[SSO] = SsoContext(
+                settings=settings,
+                providers=ProviderRegistry(settings.providers, provider_http),
+                flows=FlowStore(app[storage.REDIS], settings.flow_ttl),
+                pool=app[storage.PG_POOL],
+                sessions=SessionDirectory(session_client),
+            )
+            yield
+
+    return ctx
 
 
 def init_app(settings: Settings) -> web.Application:
@@ -22,4 +57,6 @@ def init_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(storage.postgres_ctx(settings.common.database_url))
     app.cleanup_ctx.append(migrations.require_current(SCHEMA, MIGRATIONS))
     app.cleanup_ctx.append(storage.redis_ctx(settings.common.redis_url))
+    app.cleanup_ctx.append(sso_ctx(settings))
+    setup_routes(app)
     return app

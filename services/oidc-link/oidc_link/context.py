@@ -1,0 +1,46 @@
+"""Everything the SSO domain functions need, opened once per process."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import asyncpg
+
+from .flows import FlowKind, FlowStore, PendingFlow, new_secrets
+from .oidc_client import authorization_url
+from .providers import ProviderRegistry
+from .session_client import SessionDirectory
+from .settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class SsoContext:
+    settings: Settings
+    providers: ProviderRegistry
+    flows: FlowStore
+    pool: asyncpg.Pool
+    sessions: SessionDirectory
+    clock: Callable[[], float] = field(default=time.time)
+
+    @property
+    def public_url(self) -> str:
+        return self.settings.common.public_url
+
+
+async def begin_flow(ctx: SsoContext, *, kind: FlowKind, provider_id: str, user_id: int | None, return_to: str) -> str:
+    """Remember a new flow and return the provider's authorization URL for it."""
+    provider = ctx.providers.require(provider_id)
+    secrets = new_secrets()
+    url = await authorization_url(
+        provider,
+        ctx.settings.redirect_uri,
+        state=secrets.state,
+        nonce=secrets.nonce,
+        code_verifier=secrets.verifier,
+        timeout=ctx.settings.provider_timeout,
+    )
+    flow = PendingFlow(kind, user_id, provider.config.id, secrets.nonce, secrets.verifier, return_to)
+    await ctx.flows.save(secrets.state, flow)
+    return url

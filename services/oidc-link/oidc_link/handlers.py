@@ -1,0 +1,84 @@
+"""HTTP in and out for the SSO API; the work happens in links, sign_in and callback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from latchkey.cookies import set_session_cookie
+from latchkey.errors import BadRequest
+from latchkey.web import principal_of
+
+from . import links, sign_in
+from .access import interactive_user_id
+from .callback import complete_callback
+from .context import SsoContext
+from .openapi import OPENAPI
+from .return_to import safe_return_path
+
+SSO = web.AppKey("sso_context", SsoContext)
+# The callback URL carries the authorization code: keep it out of caches and Referer headers.
+_REDIRECT_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+async def _json_object(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise BadRequest("Send a JSON object.", code="validation_failed") from None
+    if not isinstance(body, dict):
+        raise BadRequest("Send a JSON object.", code="validation_failed")
+    return body
+
+
+async def list_providers(request: web.Request) -> web.Response:
+    return web.json_response(request.app[SSO].providers.listing())
+
+
+async def start_link(request: web.Request) -> web.Response:
+    user_id = interactive_user_id(principal_of(request))
+    body = await _json_object(request)
+    ctx = request.app[SSO]
+    provider = ctx.providers.require(body.get("issuer"))
+    return_to = safe_return_path(body.get("returnTo"), default=links.ACCOUNT_PAGE, field="returnTo")
+    link = await links.start_link(ctx, user_id, provider.config.id, return_to)
+    return web.json_response({"link": link}, headers={"Cache-Control": "no-store"})
+
+
+async def list_links(request: web.Request) -> web.Response:
+    user_id = interactive_user_id(principal_of(request))
+    return web.json_response(await links.list_linked(request.app[SSO], user_id))
+
+
+async def get_link(request: web.Request) -> web.Response:
+    user_id = interactive_user_id(principal_of(request))
+    return web.json_response(await links.get_linked(request.app[SSO], user_id, request.match_info["issuer"]))
+
+
+async def delete_link(request: web.Request) -> web.Response:
+    user_id = interactive_user_id(principal_of(request))
+    await links.unlink(request.app[SSO], user_id, request.match_info["issuer"])
+    return web.Response(status=204)
+
+
+async def start_login(request: web.Request) -> web.Response:
+    ctx = request.app[SSO]
+    provider = ctx.providers.require(request.match_info["issuer"])
+    return_to = safe_return_path(request.query.get("return_to"), default=sign_in.DEFAULT_RETURN)
+    url = await sign_in.start_sign_in(ctx, provider.config.id, return_to)
+    raise web.HTTPFound(url, headers=_REDIRECT_HEADERS)
+
+
+async def callback(request: web.Request) -> web.Response:
+    ctx = request.app[SSO]
+    query = request.query
+    outcome = await complete_callback(ctx, state=query.get("state"), code=query.get("code"), error=query.get("error"))
+    response = web.Response(status=303, headers={"Location": outcome.location, **_REDIRECT_HEADERS})
+    if outcome.session is not None:
+        set_session_cookie(response, outcome.session.sesskey, secure=ctx.settings.common.public_is_https)
+    return response
+
+
+async def openapi(_request: web.Request) -> web.Response:
+    return web.json_response(OPENAPI)

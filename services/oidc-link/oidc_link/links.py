@@ -1,0 +1,60 @@
+"""Account links: a Latchkey user and an account at an OpenID provider."""
+
+from __future__ import annotations
+
+import logging
+
+from latchkey.errors import Conflict, NotFound
+
+from . import repository
+from .context import SsoContext, begin_flow
+from .errors import LastSignInMethod, SsoFailed
+
+log = logging.getLogger("oidc_link.links")
+ACCOUNT_PAGE = "/account"
+
+
+async def start_link(ctx: SsoContext, user_id: int, provider_id: str, return_to: str) -> str:
+    return await begin_flow(ctx, kind="link", provider_id=provider_id, user_id=user_id, return_to=return_to)
+
+
+async def link_account(ctx: SsoContext, user_id: int, provider_id: str, subject: str, email: str | None) -> None:
+    """Store the link the callback proved; refuse a provider account that belongs to someone else."""
+    async with ctx.pool.acquire() as conn:
+        if await repository.insert_link(conn, user_id, provider_id, subject, email):
+            log.info("account linked", extra={"fields": {"user": user_id, "provider": provider_id}})
+            return
+        existing = await repository.find_link_by_subject(conn, provider_id, subject)
+        if existing is not None and existing.user_id == user_id:
+            await repository.touch_link(conn, provider_id, subject, email)  # linking again is harmless
+            return
+    if existing is not None:
+        log.warning("link refused: provider account linked to another user", extra={"fields": {"user": user_id, "provider": provider_id}})
+        raise SsoFailed(code="account_linked_elsewhere")
+    raise SsoFailed(code="provider_already_linked")
+
+
+async def list_linked(ctx: SsoContext, user_id: int) -> list[dict[str, str]]:
+    links = await repository.list_links_of_user(ctx.pool, user_id)
+    return [ctx.providers.public(link.issuer) for link in links]
+
+
+async def get_linked(ctx: SsoContext, user_id: int, provider_id: str) -> dict[str, str]:
+    if await repository.find_link(ctx.pool, user_id, provider_id) is None:
+        raise NotFound("This provider is not linked to your account.", code="not_linked")
+    return ctx.providers.public(provider_id)
+
+
+async def unlink(ctx: SsoContext, user_id: int, provider_id: str) -> None:
+    """Remove a link, unless it is the user's last way to sign in."""
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        # Locking the user's links serialises concurrent unlinks, so two
+        # requests cannot each remove "the other" last link.
+        issuers = await repository.lock_issuers_of_user(conn, user_id)
+        if provider_id not in issuers:
+            raise NotFound("This provider is not linked to your account.", code="not_linked")
+        if len(issuers) == 1 and not await ctx.sessions.has_password(user_id):
+            raise LastSignInMethod()
+        if not await repository.delete_link(conn, user_id, provider_id):
+            raise Conflict()
+    log.info("account unlinked", extra={"fields": {"user": user_id, "provider": provider_id}})

@@ -4,7 +4,7 @@ import asyncio
 
 from latchkey.security import lookup_hash
 from org_provisioning import refresh_tokens
-from tests.org_provisioning.conftest import as_gateway, org_url
+from tests.org_provisioning.conftest import OrgApi, as_gateway, exchange, org_url, require_directory
 
 
 async def test_refresh_token_is_stored_only_as_a_hash_with_a_ttl(redis_client):
@@ -40,3 +40,15 @@ async def test_unknown_refresh_token_is_refused_on_both_exchange_routes(system, 
             async with http.post(org_url(system, path), json=body, headers=headers) as response:
                 assert response.status == 401
                 assert (await response.json(content_type=None))["code"] == "invalid_refresh_token"
+
+
+async def test_an_expired_refresh_token_is_refused(start_system, http, make_org):
+    system = await start_system(("session", "org-provisioning"), REFRESH_TOKEN_TTL="1")
+    require_directory(system)
+    api = OrgApi(http, system, await make_org("acme"))
+    await api.upsert("alice", email="alice@example.com")
+    status, issued = await api.refresh_token("alice")
+    assert status == 201 and issued["expiresIn"] == 1
+    await asyncio.sleep(1.2)
+    status, body = await exchange(http, system, issued["refreshToken"])
+    assert (status, body["code"]) == (401, "invalid_refresh_token")

@@ -20,6 +20,7 @@ Knobs (POST /<tenant>/control, JSON):
     {"rotate_keys": true}                  new signing key with a new kid; JWKS lists only it
     {"next_id_token": {...}}               applies to the NEXT ID token only:
         "unknown_key": true                sign with a key (and kid) that JWKS never lists
+        "forged_signature": true           sign with another key but name the published kid
         "expired": true                    iat 15 min ago, exp 10 min ago
         "nonce": "..."                     this nonce instead of the one requested
         "issuer": "..."                    this iss instead of the tenant's issuer
@@ -230,14 +231,16 @@ class TenantOpenIDCode(OpenIDCode):
 
     def signing_key(self) -> RSAKey:
         if "signing_key" not in g:
-            g.signing_key = new_signing_key() if g.knobs.get("unknown_key") else self.tenant().key
+            forged = g.knobs.get("unknown_key") or g.knobs.get("forged_signature")
+            g.signing_key = new_signing_key() if forged else self.tenant().key
         return g.signing_key
 
     def get_client_algorithm(self, client: Client) -> str:
         return "RS256"
 
     def get_encode_header(self, client: Client) -> dict[str, str]:
-        return {"alg": "RS256", "kid": self.signing_key().kid}
+        kid = self.tenant().key.kid if g.knobs.get("forged_signature") else self.signing_key().kid
+        return {"alg": "RS256", "kid": kid}
 
     def resolve_client_private_key(self, client: Client) -> RSAKey:
         return self.signing_key()

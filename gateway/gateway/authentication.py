@@ -18,7 +18,7 @@ import redis.asyncio as redis
 from redis.exceptions import RedisError
 
 from latchkey import credential_cache
-from latchkey.errors import AmbiguousCredentials, InvalidCredentials, LatchkeyError, ServiceUnavailable
+from latchkey.errors import AmbiguousCredentials, BadGateway, InvalidCredentials, LatchkeyError, ServiceUnavailable
 from latchkey.internal_client import ServiceClient
 from latchkey.security import short_fingerprint
 from latchkey.tokens import Principal
@@ -114,7 +114,7 @@ class Authenticator:
         cached = await credential_cache.read_basic(self._redis, self._hmac_key, email, password)
         if cached is not None:
             return Principal.from_claims(cached)
-        answer = await _ask(self._session_client, "/internal/auth/password", {"email": email, "password": password})
+        answer = await _ask(self._session_client, "/internal/auth/password", {"email": email, "password": password}, "user", "credentialVersion")
         principal = _user_principal(answer["user"], "basic")
         entry = credential_cache.basic_entry(self._hmac_key, email, password)
         await credential_cache.write(self._redis, entry, {**principal.claims(), "cv": answer["credentialVersion"]})
@@ -125,7 +125,7 @@ class Authenticator:
         cached = await credential_cache.read(self._redis, entry)
         if cached is not None:
             return Principal.from_claims(cached)
-        answer = await _ask(self._session_client, "/internal/auth/api-key", {"apikey": api_key})
+        answer = await _ask(self._session_client, "/internal/auth/api-key", {"apikey": api_key}, "user")
         principal = _user_principal(answer["user"], "api_key")
         await credential_cache.write(self._redis, entry, principal.claims())
         return principal
@@ -138,24 +138,34 @@ class Authenticator:
             if cached.get("orgId") != org_slug:
                 raise InvalidCredentials()
             return Principal.from_claims(cached)
-        answer = await _ask(self._org_client, "/internal/org-keys/verify", {"orgId": org_slug, "apiKey": org_key})
+        answer = await _ask(self._org_client, "/internal/org-keys/verify", {"orgId": org_slug, "apiKey": org_key}, "org")
         org = answer["org"]
+        if not isinstance(org.get("id"), int) or not isinstance(org.get("orgId"), str):
+            raise BadGateway()
         principal = Principal(sub=f"org:{org['id']}", org=org["id"], role="ORG", amr=("org_key",))
         await credential_cache.write(self._redis, entry, {**principal.claims(), "orgId": org["orgId"]})
         return principal
 
 
-async def _ask(client: ServiceClient, path: str, body: dict[str, str]) -> dict[str, Any]:
+async def _ask(client: ServiceClient, path: str, body: dict[str, str], *expected: str) -> dict[str, Any]:
+    """The owner's verdict on a credential: its answer, or InvalidCredentials when it refuses."""
     try:
         _status, answer = await client.call("POST", path, json_body=body)
     except LatchkeyError as error:
         if error.status in _REFUSALS:
             raise InvalidCredentials() from None
         raise
+    except ValueError:  # not JSON
+        raise BadGateway() from None
+    if not isinstance(answer, dict) or any(not isinstance(answer.get(name), dict | str) for name in expected):
+        raise BadGateway()
     return answer
 
 
 def _user_principal(user: dict[str, Any], method: str) -> Principal:
     if user.get("disabled"):
         raise InvalidCredentials()
-    return Principal(sub=str(user["userid"]), org=user.get("partnerid"), role=user.get("role") or "", amr=(method,))
+    userid = user.get("userid")
+    if not isinstance(userid, int):
+        raise BadGateway()
+    return Principal(sub=str(userid), org=user.get("partnerid"), role=user.get("role") or "", amr=(method,))

@@ -117,7 +117,7 @@ async def test_login_url_from_generate_token_signs_the_browser_in_on_the_home_pa
 
 async def test_replayed_refresh_token_shows_sign_in_and_never_a_session(system, http):
     org = await create_organization(system, "acme", PARTNER_LOGIN)
-    token = (await refresh_token_for(http, system, org, "ada", name="Ada"))["refreshToken"]
+    token = (await refresh_token_for(http, system, org, "ada", name="Ada", email="ada@partner.example"))["refreshToken"]
     url = URL(f"{system.gateway}/account?refresh-token={quote(token)}", encoded=True)
     async with client() as first, client() as second:
         async with first.get(url, allow_redirects=False) as response:
@@ -141,7 +141,7 @@ async def test_unknown_or_malformed_refresh_token_gives_no_session(system, http,
 
 async def test_refresh_token_never_reaches_a_log_line(system, http, caplog):
     org = await create_organization(system, "acme", PARTNER_LOGIN)
-    token = (await refresh_token_for(http, system, org, "ada", name="Ada"))["refreshToken"]
+    token = (await refresh_token_for(http, system, org, "ada", name="Ada", email="ada@partner.example"))["refreshToken"]
     caplog.set_level(logging.DEBUG)
     for _attempt in range(2):  # once accepted, once refused
         async with http.get(URL(f"{system.gateway}/?refresh-token={quote(token)}", encoded=True), allow_redirects=False):

@@ -116,3 +116,16 @@ async def test_deprovisioning_ends_the_user_and_all_its_sessions(acme_api, http,
     assert (await acme_api.call("GET", "/user/alice"))[0] == 404
     assert (await exchange(http, acme_api.system, pending["refreshToken"]))[0] == 401
     assert (await acme_api.call("DELETE", "/user/alice"))[0] == 404
+
+
+async def test_a_disabled_user_gets_no_token_and_cannot_spend_an_earlier_one(acme_api, http, base_env):
+    from session import operator as session_operator
+    from session.settings import Settings as SessionSettings
+
+    await acme_api.upsert("alice", email="alice@example.com")
+    _, issued = await acme_api.refresh_token("alice")
+    await session_operator.set_disabled(SessionSettings.from_env(base_env), email="alice@example.com", disabled=True)
+    status, body = await exchange(http, acme_api.system, issued["refreshToken"])
+    assert (status, body["code"]) == (401, "invalid_refresh_token")
+    status, problem = await acme_api.refresh_token("alice")
+    assert (status, problem["code"]) == (409, "user_disabled")

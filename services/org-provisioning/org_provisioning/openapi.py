@@ -27,7 +27,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
         401: "Not authenticated",
         403: "`forbidden` (another organization, not an admin) or `forbidden_auth_method`",
         404: "Unknown organization or user",
-        409: "Conflict (`email_taken`)",
+        409: "Conflict (`email_taken`, `user_disabled`)",
     }
     return {str(status): {"description": reasons[status], **_PROBLEM} for status in statuses}
 
@@ -172,7 +172,7 @@ PATHS = {
         "post": _op(
             "Issue a single-use, short-lived refresh token for the user",
             _ORG_KEY,
-            {"201": _json("RefreshToken", "Issued"), **_errors(400, 401, 403, 404)},
+            {"201": _json("RefreshToken", "Issued"), **_errors(400, 401, 403, 404, 409)},
         ),
     },
     "/api/organization/{orgId}/users": {

@@ -13,7 +13,7 @@ from typing import Any
 
 import redis.asyncio as redis
 
-from latchkey.errors import LatchkeyError, Unauthenticated
+from latchkey.errors import Conflict, LatchkeyError, Unauthenticated
 from latchkey.security import lookup_hash, url_token
 
 from . import repository, users
@@ -74,6 +74,9 @@ async def exchange(
 async def issue_for_user(
     cache: redis.Redis, directory: SessionDirectory, org: OrganizationRow, user_name: str, ttl: float
 ) -> str:
-    """A token for an existing user of `org`; UserNotFound otherwise."""
+    """A token for an existing, enabled user of `org`; UserNotFound otherwise."""
     user = await users.find_user(directory, org, user_name)
+    if user["disabled"]:
+        # Refuse now rather than hand the partner a login link that can only fail.
+        raise Conflict("This user is disabled.", code="user_disabled")
     return await issue(cache, ttl, user_id=user["userid"], org_id=org.id, user_name=user_name)

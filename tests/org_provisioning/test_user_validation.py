@@ -74,3 +74,9 @@ async def test_list_limit_must_be_between_1_and_100(system, http, acme, limit):
     async with http.get(org_url(system, "/api/organization/acme/users"), params={"limit": limit}, headers=acme) as response:
         assert response.status == 400
         assert set((await response.json(content_type=None))["fields"]) == {"limit"}
+
+
+async def test_a_body_that_is_not_utf8_is_refused(system, http, acme):
+    url = org_url(system, "/api/organization/acme/user/alice/update")
+    async with http.post(url, data=b'{"name": "\xff"}', headers={**acme, "Content-Type": "application/json"}) as response:
+        assert response.status == 400

@@ -23,12 +23,10 @@ Policy = Callable[[Principal, OrganizationRow], None]
 
 async def _json(request: web.Request) -> Any:
     """The JSON body; an empty body is an empty object (every field is optional somewhere)."""
-    text = await request.text()
-    if not text.strip():
-        return {}
     try:
-        return json.loads(text)
-    except ValueError:
+        text = await request.text()
+        return json.loads(text) if text.strip() else {}
+    except ValueError:  # malformed JSON or not UTF-8
         raise ValidationFailed({"body": "must be a JSON object"}) from None
 
 

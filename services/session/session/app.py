@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from aiohttp import web
 
 from latchkey import migrations, storage
@@ -10,9 +12,16 @@ from latchkey.logs import configure_logging
 from latchkey.web import create_app, postgres_ready, redis_ready
 
 from . import MIGRATIONS, SCHEMA
+from .context import build_context
+from .keys import CONTEXT, SESSION_SETTINGS
+from .routes import ROUTES
 from .settings import Settings
 
-SESSION_SETTINGS = web.AppKey("session_settings", Settings)
+
+async def context_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The domain context over the pooled resources (after Postgres and Redis are open)."""
+    app[CONTEXT] = build_context(app[SESSION_SETTINGS], app[storage.PG_POOL], app[storage.REDIS])
+    yield
 
 
 def init_app(settings: Settings) -> web.Application:
@@ -22,4 +31,6 @@ def init_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(storage.postgres_ctx(settings.common.database_url))
     app.cleanup_ctx.append(migrations.require_current(SCHEMA, MIGRATIONS))
     app.cleanup_ctx.append(storage.redis_ctx(settings.common.redis_url))
+    app.cleanup_ctx.append(context_ctx)
+    app.router.add_routes(ROUTES)
     return app

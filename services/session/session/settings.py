@@ -15,13 +15,29 @@ class Settings:
     idle_timeout: float
     absolute_lifetime: float
     secrets_key: bytes
+    # argon2id; the defaults are OWASP's minimum (19 MiB, 2 passes, 1 lane)
+    argon2_time_cost: int
+    argon2_memory_kib: int
+    argon2_parallelism: int
+    # failed logins before 429, per email and per client address, and how long the lock lasts
+    login_max_failures: int
+    login_max_failures_per_address: int
+    login_lockout_seconds: int
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = Env(load_environment(environ))
+        max_failures = env.int("LOGIN_MAX_FAILURES", 5, minimum=1)
         return cls(
             common=CommonSettings.from_env(env, service=SERVICE, default_port=8081),
             idle_timeout=env.float("SESSION_IDLE_TIMEOUT", 20 * 60, minimum=0.1),
             absolute_lifetime=env.float("SESSION_ABSOLUTE_LIFETIME", 12 * 3600, minimum=0.1),
             secrets_key=env.secret_bytes("SECRETS_KEY", length=32),
+            argon2_time_cost=env.int("ARGON2_TIME_COST", 2, minimum=1),
+            argon2_memory_kib=env.int("ARGON2_MEMORY_KIB", 19456, minimum=8),
+            argon2_parallelism=env.int("ARGON2_PARALLELISM", 1, minimum=1),
+            login_max_failures=max_failures,
+            # an address is shared (offices, NAT), so it gets more room than one account
+            login_max_failures_per_address=env.int("LOGIN_MAX_FAILURES_PER_ADDRESS", max_failures * 4, minimum=1),
+            login_lockout_seconds=env.int("LOGIN_LOCKOUT_SECONDS", 300, minimum=1),
         )

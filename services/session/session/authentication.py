@@ -1,0 +1,64 @@
+"""Password authentication with lockout, and opening sessions for users."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from latchkey import credential_cache
+from latchkey.errors import Forbidden, InvalidCredentials
+from latchkey.security import short_fingerprint
+
+from . import repository
+from .context import Context
+from .repository import UserRecord
+from .sessions import Session
+from .users import require_user
+
+log = logging.getLogger("session.authentication")
+
+INTERACTIVE = frozenset({"oauth"})
+
+
+async def authenticate(ctx: Context, email: str, password: str, *, address: str | None) -> UserRecord:
+    """The user whose email and password these are; the same InvalidCredentials (and cost) for any failure."""
+    await ctx.limiter.check(email, address)
+    user = await repository.find_user_by_email(ctx.db, email)
+    matches = await ctx.passwords.verify(user.password_hash if user else None, password)
+    if user is None or not matches or user.disabled:
+        await ctx.limiter.record_failure(email, address)
+        log.info("password rejected", extra={"fields": {"email": short_fingerprint(email.strip().lower())}})
+        raise InvalidCredentials()
+    await ctx.limiter.record_success(email)
+    if ctx.passwords.needs_rehash(user.password_hash):
+        new_hash = await ctx.passwords.hash(password)
+        await repository.upgrade_password_hash(ctx.db, user.userid, old_hash=user.password_hash, new_hash=new_hash)
+    return user
+
+
+async def login(ctx: Context, email: str, password: str, *, address: str | None) -> tuple[str, Session, UserRecord]:
+    """Password login: always a new session under a new key."""
+    user = await authenticate(ctx, email, password, address=address)
+    sesskey, session = await ctx.sessions.create(
+        user_id=user.userid, org_id=user.partnerid, role=user.role, perms=INTERACTIVE, amr=("pwd",)
+    )
+    log.info("login", extra={"fields": {"userid": user.userid, "sid": session.id[:8]}})
+    return sesskey, session, user
+
+
+async def verify_password_credential(ctx: Context, email: str, password: str) -> UserRecord:
+    """HTTP Basic for the gateway: check, then publish the user's credential version for its cache."""
+    user = await authenticate(ctx, email, password, address=None)
+    await credential_cache.publish_credential_version(ctx.redis, ctx.cache_hmac_key, email, user.credential_version)
+    return user
+
+
+async def open_session(ctx: Context, userid: int, *, amr: Iterable[str], perms: Iterable[str]) -> tuple[str, Session, UserRecord]:
+    """A session for a user another service vouched for (organization SSO handoff, OIDC login)."""
+    user = await require_user(ctx, userid)
+    if user.disabled:
+        raise Forbidden("This user is disabled.", code="user_disabled")
+    sesskey, session = await ctx.sessions.create(
+        user_id=user.userid, org_id=user.partnerid, role=user.role, perms=frozenset(perms), amr=tuple(amr)
+    )
+    return sesskey, session, user

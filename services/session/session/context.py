@@ -1,0 +1,77 @@
+"""Everything the session service's domain functions need, built once per process.
+
+The app builds it from its pooled resources; the operator module opens its own
+for one command. Domain functions take it as their first argument, so tests
+and the CLI call them with real stores.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import asyncpg
+import redis.asyncio as redis
+
+from latchkey import storage
+from latchkey.security import SecretBox
+
+from .lockout import LoginLimiter
+from .passwords import Passwords
+from .sessions import SessionStore
+from .settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    settings: Settings
+    db: asyncpg.Pool
+    redis: redis.Redis
+    sessions: SessionStore
+    passwords: Passwords
+    limiter: LoginLimiter
+    box: SecretBox  # seals API keys for display (SECRETS_KEY)
+    clock: Callable[[], float]
+
+    @property
+    def cache_hmac_key(self) -> bytes:
+        return self.settings.common.cache_hmac_key
+
+
+def build_context(settings: Settings, db: asyncpg.Pool, client: redis.Redis, *, clock: Callable[[], float] = time.time) -> Context:
+    return Context(
+        settings=settings,
+        db=db,
+        redis=client,
+        sessions=SessionStore(
+            client, idle_timeout=settings.idle_timeout, absolute_lifetime=settings.absolute_lifetime, clock=clock
+        ),
+        passwords=Passwords(
+            time_cost=settings.argon2_time_cost,
+            memory_kib=settings.argon2_memory_kib,
+            parallelism=settings.argon2_parallelism,
+        ),
+        limiter=LoginLimiter(
+            client,
+            settings.common.cache_hmac_key,
+            max_failures=settings.login_max_failures,
+            max_failures_per_address=settings.login_max_failures_per_address,
+            lockout_seconds=settings.login_lockout_seconds,
+        ),
+        box=SecretBox(settings.secrets_key),
+        clock=clock,
+    )
+
+
+@asynccontextmanager
+async def open_context(settings: Settings) -> AsyncIterator[Context]:
+    """A context with its own small pool and Redis client, closed on exit (for one-off commands)."""
+    pool = await asyncpg.create_pool(settings.common.database_url, min_size=1, max_size=2)
+    client = storage.open_redis(settings.common.redis_url)
+    try:
+        yield build_context(settings, pool, client)
+    finally:
+        await client.aclose()
+        await pool.close()

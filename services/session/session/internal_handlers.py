@@ -1,0 +1,104 @@
+"""Internal routes (docs/internal-api.md, "session"), each accepting only the callers the contract names."""
+
+from __future__ import annotations
+
+import re
+
+from aiohttp import web
+
+from latchkey.errors import NotFound, ValidationFailed
+from latchkey.web import require_service
+
+from . import api_keys, authentication, users
+from .fields import check_profile, check_user_name
+from .inputs import read_body, strings
+from .keys import CONTEXT
+
+_AUTH_METHOD = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+_MAX_ID = 2**31 - 1  # ids are PostgreSQL integers
+
+
+def _path_id(request: web.Request, name: str) -> int:
+    value = int(request.match_info[name])  # the route only matches digits
+    if value > _MAX_ID:
+        raise NotFound()
+    return value
+
+
+def _names(value: object, field: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and _AUTH_METHOD.match(v) for v in value):
+        raise ValidationFailed({field: "must be a list of lowercase names"})
+    return value
+
+
+def _int_param(request: web.Request, name: str, default: int, maximum: int) -> int:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise ValidationFailed({name: f"must be an integer from 1 to {maximum}"})
+    return int(raw)
+
+
+async def verify_password(request: web.Request) -> web.Response:
+    require_service(request, "gateway")
+    email, password = strings(await read_body(request, form=False), "email", "password")
+    user = await authentication.verify_password_credential(request.app[CONTEXT], email, password)
+    return web.json_response({"user": users.user_out(user), "credentialVersion": user.credential_version})
+
+
+async def verify_api_key(request: web.Request) -> web.Response:
+    require_service(request, "gateway")
+    (apikey,) = strings(await read_body(request, form=False), "apikey")
+    user = await api_keys.verify_api_key(request.app[CONTEXT], apikey)
+    return web.json_response({"user": users.user_out(user)})
+
+
+async def create_session(request: web.Request) -> web.Response:
+    require_service(request, "org-provisioning", "oidc-link")
+    body = await read_body(request, form=False)
+    user_id = body.get("userId")
+    if not isinstance(user_id, int) or isinstance(user_id, bool) or not 0 < user_id <= _MAX_ID:
+        raise ValidationFailed({"userId": "must be an integer"})
+    ctx = request.app[CONTEXT]
+    sesskey, _session, user = await authentication.open_session(
+        ctx, body["userId"], amr=_names(body.get("amr"), "amr"), perms=_names(body.get("perms", []), "perms")
+    )
+    expires_in = int(min(ctx.settings.idle_timeout, ctx.settings.absolute_lifetime))
+    return web.json_response({"sesskey": sesskey, "expiresIn": expires_in, "user": users.user_out(user)}, status=201)
+
+
+async def put_org_user(request: web.Request) -> web.Response:
+    require_service(request, "org-provisioning")
+    user_name = check_user_name(request.match_info["userName"])
+    changes = check_profile(await read_body(request, form=False))
+    created, user = await users.upsert_org_user(request.app[CONTEXT], _path_id(request, "orgId"), user_name, changes)
+    return web.json_response({"user": users.user_out(user)}, status=201 if created else 200)
+
+
+async def list_org_users(request: web.Request) -> web.Response:
+    require_service(request, "org-provisioning")
+    limit = _int_param(request, "limit", 50, 200)
+    cursor = request.query.get("cursor") or None
+    if cursor is not None and not (cursor.isdigit() and int(cursor) <= _MAX_ID):
+        raise ValidationFailed({"cursor": "is not a cursor from this listing"})
+    page, next_cursor = await users.list_org_users(request.app[CONTEXT], _path_id(request, "orgId"), limit=limit, cursor=cursor)
+    return web.json_response({"users": [users.user_out(u) for u in page], "nextCursor": next_cursor})
+
+
+async def get_org_user(request: web.Request) -> web.Response:
+    require_service(request, "org-provisioning")
+    user = await users.require_org_user(request.app[CONTEXT], _path_id(request, "orgId"), request.match_info["userName"])
+    return web.json_response({"user": users.user_out(user)})
+
+
+async def delete_org_user(request: web.Request) -> web.Response:
+    require_service(request, "org-provisioning")
+    await users.deprovision_org_user(request.app[CONTEXT], _path_id(request, "orgId"), request.match_info["userName"])
+    return web.Response(status=204)
+
+
+async def get_user(request: web.Request) -> web.Response:
+    require_service(request, "oidc-link")
+    user = await users.require_user(request.app[CONTEXT], _path_id(request, "userid"))
+    return web.json_response({"user": users.user_out(user)})

@@ -1,0 +1,9 @@
+"""Typed keys for what the session app holds."""
+
+from aiohttp import web
+
+from .context import Context
+from .settings import Settings
+
+SESSION_SETTINGS = web.AppKey("session_settings", Settings)
+CONTEXT = web.AppKey("session_context", Context)

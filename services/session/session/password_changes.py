@@ -1,0 +1,51 @@
+"""Changing a password: new hash, new credential version, other sessions and cached Basic end."""
+
+from __future__ import annotations
+
+import logging
+
+from latchkey.errors import ValidationFailed
+
+from . import repository
+from .context import Context
+from .credentials import new_credential_version, revoke_cached
+from .passwords import check_new_password
+from .repository import UserRecord
+from .users import require_user
+
+log = logging.getLogger("session.password_changes")
+
+
+async def change_password(
+    ctx: Context, userid: int, *, current: str, new: str, keep_session: str | None, address: str | None
+) -> int:
+    """The user changes their own password; returns how many other sessions ended.
+
+    A user without a password yet (provisioned by their organization) may set
+    one without `current`. Wrong guesses of `current` count towards the lockout.
+    """
+    check_new_password(new, "newPassword")
+    user = await require_user(ctx, userid)
+    if user.password_hash is not None:
+        if user.email:
+            await ctx.limiter.check(user.email, address)
+        if not await ctx.passwords.verify(user.password_hash, current):
+            if user.email:
+                await ctx.limiter.record_failure(user.email, address)
+            raise ValidationFailed({"currentPassword": "does not match the current password"})
+    return await _replace_password(ctx, user, new, keep_session=keep_session)
+
+
+async def set_password(ctx: Context, user: UserRecord, password: str) -> None:
+    """An operator sets the password: every session of the user ends."""
+    check_new_password(password)
+    await _replace_password(ctx, user, password, keep_session=None)
+
+
+async def _replace_password(ctx: Context, user: UserRecord, password: str, *, keep_session: str | None) -> int:
+    password_hash = await ctx.passwords.hash(password)
+    await repository.update_password(ctx.db, user.userid, password_hash=password_hash, credential_version=new_credential_version())
+    await revoke_cached(ctx, emails=(user.email,))
+    ended = await ctx.sessions.destroy_all(user.userid, except_id=keep_session)
+    log.info("password changed", extra={"fields": {"userid": user.userid, "ended_sessions": ended}})
+    return ended

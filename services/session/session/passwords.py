@@ -1,0 +1,52 @@
+"""argon2id password hashing, off the event loop.
+
+Hashing is deliberately slow (tens of milliseconds, 19 MiB), so it runs in the
+default thread pool: argon2's C code releases the GIL and the loop keeps
+serving other requests. An unknown email is checked against a dummy hash made
+with the same parameters, so it costs what a wrong password costs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from latchkey.errors import ValidationFailed
+from latchkey.security import url_token
+
+MIN_LENGTH = 8
+MAX_LENGTH = 1024  # argon2 takes any length; a cap keeps request bodies and hashing bounded
+
+
+class Passwords:
+    def __init__(self, *, time_cost: int, memory_kib: int, parallelism: int) -> None:
+        self._hasher = PasswordHasher(
+            time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, hash_len=32, salt_len=16, type=Type.ID
+        )
+        self._dummy_hash = self._hasher.hash(url_token())
+
+    async def hash(self, password: str) -> str:
+        return await asyncio.to_thread(self._hasher.hash, password)
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        """True when `password` matches; with no hash (unknown user, no password) a dummy check of the same cost."""
+        return await asyncio.to_thread(self._verify, password_hash, password)
+
+    def _verify(self, password_hash: str | None, password: str) -> bool:
+        try:
+            return self._hasher.verify(password_hash or self._dummy_hash, password) and password_hash is not None
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return self._hasher.check_needs_rehash(password_hash)
+
+
+def check_new_password(password: object, field: str = "password") -> str:
+    if not isinstance(password, str) or len(password) < MIN_LENGTH:
+        raise ValidationFailed({field: f"must be at least {MIN_LENGTH} characters"})
+    if len(password) > MAX_LENGTH:
+        raise ValidationFailed({field: f"must be at most {MAX_LENGTH} characters"})
+    return password

@@ -1,0 +1,150 @@
+"""SQL for the user directory (schema `session`), one named query per question."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+Db = asyncpg.Pool | asyncpg.Connection
+
+_COLUMNS = (
+    "userid, partnerid, user_name, email, name, role, picture, password_hash, credential_version, "
+    "api_key_hash, api_key_sealed, created_at, updated_at, disabled_at"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    userid: int
+    partnerid: int | None
+    user_name: str | None
+    email: str | None
+    name: str
+    role: str
+    picture: str | None
+    password_hash: str | None
+    credential_version: str
+    api_key_hash: str
+    api_key_sealed: str
+    created_at: datetime
+    updated_at: datetime
+    disabled_at: datetime | None
+
+    @property
+    def disabled(self) -> bool:
+        return self.disabled_at is not None
+
+
+def _user(row: asyncpg.Record | None) -> UserRecord | None:
+    return UserRecord(**dict(row)) if row is not None else None
+
+
+async def next_user_id(db: Db) -> int:
+    return await db.fetchval("SELECT nextval(pg_get_serial_sequence('session.users', 'userid'))")
+
+
+async def insert_user(
+    db: Db,
+    *,
+    userid: int,
+    partnerid: int | None,
+    user_name: str | None,
+    email: str | None,
+    name: str,
+    role: str,
+    picture: str | None,
+    password_hash: str | None,
+    credential_version: str,
+    api_key_hash: str,
+    api_key_sealed: str,
+) -> UserRecord:
+    row = await db.fetchrow(
+        f"""INSERT INTO session.users (userid, partnerid, user_name, email, name, role, picture, password_hash,
+                                       credential_version, api_key_hash, api_key_sealed)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {_COLUMNS}""",
+        userid, partnerid, user_name, email, name, role, picture, password_hash, credential_version, api_key_hash, api_key_sealed,
+    )
+    return _user(row)
+
+
+async def find_user_by_id(db: Db, userid: int) -> UserRecord | None:
+    return _user(await db.fetchrow(f"SELECT {_COLUMNS} FROM session.users WHERE userid = $1", userid))
+
+
+async def find_user_by_email(db: Db, email: str) -> UserRecord | None:
+    return _user(await db.fetchrow(f"SELECT {_COLUMNS} FROM session.users WHERE lower(email) = lower($1)", email))
+
+
+async def find_user_by_api_key_hash(db: Db, api_key_hash: str) -> UserRecord | None:
+    return _user(await db.fetchrow(f"SELECT {_COLUMNS} FROM session.users WHERE api_key_hash = $1", api_key_hash))
+
+
+async def find_org_user(db: Db, partnerid: int, user_name: str) -> UserRecord | None:
+    return _user(
+        await db.fetchrow(f"SELECT {_COLUMNS} FROM session.users WHERE partnerid = $1 AND user_name = $2", partnerid, user_name)
+    )
+
+
+async def list_org_users(db: Db, partnerid: int, *, after_userid: int, limit: int) -> list[UserRecord]:
+    rows = await db.fetch(
+        f"SELECT {_COLUMNS} FROM session.users WHERE partnerid = $1 AND userid > $2 ORDER BY userid LIMIT $3",
+        partnerid, after_userid, limit,
+    )
+    return [_user(row) for row in rows]
+
+
+async def lock_user(db: Db, userid: int) -> UserRecord | None:
+    """The row, locked until the transaction ends (for read-modify-write)."""
+    return _user(await db.fetchrow(f"SELECT {_COLUMNS} FROM session.users WHERE userid = $1 FOR UPDATE", userid))
+
+
+async def update_profile(
+    db: Db, userid: int, *, email: str | None, name: str, role: str, picture: str | None, credential_version: str
+) -> UserRecord:
+    row = await db.fetchrow(
+        f"""UPDATE session.users SET email = $2, name = $3, role = $4, picture = $5, credential_version = $6, updated_at = now()
+            WHERE userid = $1 RETURNING {_COLUMNS}""",
+        userid, email, name, role, picture, credential_version,
+    )
+    return _user(row)
+
+
+async def update_password(db: Db, userid: int, *, password_hash: str, credential_version: str) -> UserRecord:
+    row = await db.fetchrow(
+        f"""UPDATE session.users SET password_hash = $2, credential_version = $3, updated_at = now()
+            WHERE userid = $1 RETURNING {_COLUMNS}""",
+        userid, password_hash, credential_version,
+    )
+    return _user(row)
+
+
+async def upgrade_password_hash(db: Db, userid: int, *, old_hash: str, new_hash: str) -> None:
+    """Same password, stronger parameters: the credential version stays, cached Basic stays valid."""
+    await db.execute(
+        "UPDATE session.users SET password_hash = $3 WHERE userid = $1 AND password_hash = $2", userid, old_hash, new_hash
+    )
+
+
+async def replace_api_key(db: Db, userid: int, *, api_key_hash: str, api_key_sealed: str) -> UserRecord:
+    row = await db.fetchrow(
+        f"""UPDATE session.users SET api_key_hash = $2, api_key_sealed = $3, updated_at = now()
+            WHERE userid = $1 RETURNING {_COLUMNS}""",
+        userid, api_key_hash, api_key_sealed,
+    )
+    return _user(row)
+
+
+async def set_disabled(db: Db, userid: int, *, disabled: bool, credential_version: str) -> UserRecord:
+    row = await db.fetchrow(
+        f"""UPDATE session.users
+            SET disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) END, credential_version = $3, updated_at = now()
+            WHERE userid = $1 RETURNING {_COLUMNS}""",
+        userid, disabled, credential_version,
+    )
+    return _user(row)
+
+
+async def delete_user(db: Db, userid: int) -> None:
+    await db.execute("DELETE FROM session.users WHERE userid = $1", userid)

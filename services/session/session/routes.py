@@ -1,0 +1,36 @@
+"""Every route of the session service, in one table."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from . import handlers, internal_handlers as internal
+
+ORG_USER = r"/internal/organizations/{orgId:\d+}/users/{userName}"
+
+
+def _account(method: str, path: str, handler) -> list[web.RouteDef]:
+    """An account API route, with and without a trailing slash (SPEC.md §2)."""
+    return [web.route(method, path, handler), web.route(method, path + "/", handler)]
+
+
+ROUTES: list[web.RouteDef] = [
+    # account API (SPEC.md §2): public login; everything else needs the gateway's identity header
+    *_account("POST", "/api/1/auth/session", handlers.login),
+    *_account("GET", "/api/1/auth/session", handlers.current_session),
+    *_account("DELETE", "/api/1/auth/session", handlers.logout),
+    *_account("DELETE", "/api/1/auth/sessions", handlers.logout_everywhere),
+    *_account("GET", "/api/1/users/me", handlers.me),
+    *_account("GET", "/api/1/users/me/apikey", handlers.show_api_key),  # not with an API key
+    *_account("POST", "/api/1/users/me/apikey", handlers.regenerate_api_key),  # not with an API key
+    *_account("PUT", "/api/1/users/me/password", handlers.change_password),  # not with an API key
+    # internal routes (docs/internal-api.md), service tokens only
+    web.post("/internal/auth/password", internal.verify_password),  # gateway
+    web.post("/internal/auth/api-key", internal.verify_api_key),  # gateway
+    web.post("/internal/sessions", internal.create_session),  # org-provisioning, oidc-link
+    web.put(ORG_USER, internal.put_org_user),  # org-provisioning
+    web.get(ORG_USER, internal.get_org_user),  # org-provisioning
+    web.delete(ORG_USER, internal.delete_org_user),  # org-provisioning
+    web.get(r"/internal/organizations/{orgId:\d+}/users", internal.list_org_users),  # org-provisioning
+    web.get(r"/internal/users/{userid:\d+}", internal.get_user),  # oidc-link
+]

@@ -61,3 +61,11 @@ def make_user(http) -> Callable[..., Awaitable[dict[str, Any]]]:
         )
 
     return make
+
+
+async def login(http, system: System, email: str = "ada@example.com", password: str = PASSWORD, **kwargs: Any) -> dict[str, Any]:
+    """A JSON password login that must succeed; returns the response body."""
+    async with http.post(system.urls["session"] + "/api/1/auth/session", json={"email": email, "password": password}, **kwargs) as response:
+        body = await response.json()
+        assert response.status == 200, body
+        return body

@@ -232,3 +232,18 @@ def fixed_envelope(envelope: Envelope) -> Callable[[web.Request], Envelope]:
 def envelope_by_path(request: web.Request) -> Envelope:
     """`/api/1/...` uses the account envelope; everything else problem+json."""
     return Envelope.ACCOUNT if request.path.startswith("/api/1/") else Envelope.PROBLEM
+
+
+# The JSON Schema of what `render_error` writes as problem+json, for the
+# services' OpenAPI documents (one definition, so they cannot drift apart).
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "code": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}

@@ -84,3 +84,11 @@ def test_the_service_refuses_to_start_with_a_bad_provider_file(base_env, tmp_pat
     settings = Settings.from_env({**base_env, "OIDC_PROVIDERS_FILE": str(path), "GOOGLE_SECRET": "x", "OIDC_FLOW_TTL": "30"})
     assert [p.id for p in settings.providers] == ["google"]
     assert settings.flow_ttl == 30
+
+
+def test_the_example_file_in_the_repository_is_valid():
+    from tests.oidc_link.conftest import ROOT
+
+    example = ROOT / "services/oidc-link/providers.example.toml"
+    providers = load_providers(str(example), Env({"OIDC_GOOGLE_CLIENT_SECRET": "a", "OIDC_OKTA_CLIENT_SECRET": "b"}))
+    assert [p.id for p in providers] == ["google", "okta"]

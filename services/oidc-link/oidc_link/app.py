@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -52,6 +53,8 @@ def sso_ctx(settings: Settings):
 
 def init_app(settings: Settings) -> web.Application:
     configure_logging(settings.common.service, settings.common.log_level)
+    # httpx logs every request URL at INFO; our own lines say what matters, without the noise.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     app = create_app(settings.common, envelope_for=envelope_by_path, readiness=[postgres_ready, redis_ready])
     app[SETTINGS_KEY] = settings
     app.cleanup_ctx.append(storage.postgres_ctx(settings.common.database_url))

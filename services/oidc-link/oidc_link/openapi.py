@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from latchkey.errors import PROBLEM_SCHEMA
+
 _PROBLEM = {"$ref": "#/components/schemas/Problem"}
 
 
@@ -132,17 +134,7 @@ OPENAPI: dict[str, Any] = {
                 "required": ["id", "name", "icon"],
                 "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "icon": {"type": "string"}},
             },
-            "Problem": {
-                "type": "object",
-                "required": ["type", "title", "status", "code"],
-                "properties": {
-                    "type": {"type": "string"},
-                    "title": {"type": "string"},
-                    "status": {"type": "integer"},
-                    "code": {"type": "string"},
-                    "fields": {"type": "object", "additionalProperties": {"type": "string"}},
-                },
-            },
+            "Problem": PROBLEM_SCHEMA,
         },
     },
 }

@@ -1,5 +1,7 @@
 """The gateway's internal routes: verifying org keys and reading organizations."""
 
+from latchkey import credential_cache
+from org_provisioning import operator
 from tests.org_provisioning.conftest import as_gateway, org_url, signer_of
 
 
@@ -46,3 +48,13 @@ async def test_gateway_reads_an_organization_by_slug(system, http, make_org):
         async with http.get(org_url(system, f"/internal/organizations/{unknown}"), headers=as_gateway(system)) as response:
             assert response.status == 404
             assert (await response.json(content_type=None))["code"] == "organization_not_found"
+
+
+async def test_operator_rotation_revokes_the_cached_key_and_the_old_key_fails(system, http, make_org, org_settings, redis_client):
+    org = await make_org("acme")
+    entry = credential_cache.org_key_entry(org["apiKey"])
+    await credential_cache.write(redis_client, entry, {"org": org["id"], "orgId": "acme"})
+    rotated = await operator.rotate_api_key(org_settings, "acme")
+    assert await credential_cache.read(redis_client, entry) is None
+    assert (await verify(http, system, "acme", org["apiKey"]))[0] == 401
+    assert (await verify(http, system, "acme", rotated["apiKey"]))[0] == 200

@@ -29,7 +29,8 @@ def require_org_key(principal: Principal, org: OrganizationRow) -> None:
 
 
 def require_admin_session(principal: Principal, org: OrganizationRow) -> None:
-    if INTERACTIVE not in principal.perms or principal.is_org_key:
+    non_interactive = principal.is_org_key or principal.is_api_key or "basic" in principal.amr
+    if INTERACTIVE not in principal.perms or non_interactive:
         raise ForbiddenAuthMethod("Sign in interactively to manage the organization.")
     if principal.role == PLATFORM_ADMIN:
         return

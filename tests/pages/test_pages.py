@@ -73,3 +73,12 @@ async def test_sign_in_page_explains_a_known_provider_error(system, http):
     async with http.get(system.gateway + "/login", params={"sso_error": "not_linked"}) as response:
         assert response.status == 200
         assert "not linked to any Latchkey user" in await response.text()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("sso=linked", "The provider is now linked to your account."), ("sso_error=account_linked_elsewhere", "already linked to another user")],
+)
+async def test_account_page_reports_how_linking_a_provider_went(system, signed_cookie_client, query, expected):
+    async with signed_cookie_client.get(f"{system.gateway}/account?{query}") as response:
+        assert expected in await response.text()

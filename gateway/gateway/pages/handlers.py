@@ -14,9 +14,10 @@ from latchkey.cookies import SESSION_COOKIE
 from latchkey.errors import LatchkeyError
 
 from . import handoff
-from .render import render_page
+from .messages import sso_error_message, sso_notice
+from .render import hidden_unless, render_page
 from .return_to import DEFAULT_RETURN_PATH, safe_return_path
-from .sign_in import sign_in_page, sso_error_message
+from .sign_in import sign_in_page
 
 
 async def home(_request: web.Request) -> web.Response:
@@ -38,7 +39,15 @@ async def login(request: web.Request) -> web.Response:
 
 
 async def account(request: web.Request) -> web.Response:
-    return _signed_in_only(request) or render_page("account.html", title="Your account", script="account.js")
+    message, is_error = sso_notice(request.query)
+    return _signed_in_only(request) or render_page(
+        "account.html",
+        title="Your account",
+        script="account.js",
+        message=message,
+        message_hidden=hidden_unless(message),
+        message_class="message error" if is_error else "message",
+    )
 
 
 async def organization_settings(request: web.Request) -> web.Response:

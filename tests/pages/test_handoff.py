@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -148,3 +149,35 @@ async def test_refresh_token_never_reaches_a_log_line(system, http, caplog):
             pass
     assert caplog.records
     assert all(token not in record.getMessage() and token not in str(record.__dict__) for record in caplog.records)
+
+
+async def test_the_same_refresh_token_sent_twice_at_once_gives_one_session(system, http):
+    org = await create_organization(system, "acme", PARTNER_LOGIN)
+    token = (await refresh_token_for(http, system, org, "ada", name="Ada", email="ada@partner.example"))["refreshToken"]
+    url = URL(f"{system.gateway}/account?refresh-token={quote(token)}", encoded=True)
+
+    async def open_link() -> tuple[int, bool]:
+        async with client() as browser, browser.get(url, allow_redirects=False) as response:
+            return response.status, "sesskey" in response.cookies
+
+    outcomes = await asyncio.gather(*(open_link() for _ in range(5)))
+    assert sorted(outcomes) == [(303, True)] + [(401, False)] * 4
+
+
+async def test_a_link_preview_head_request_does_not_spend_the_token(system, http):
+    org = await create_organization(system, "acme", PARTNER_LOGIN)
+    token = (await refresh_token_for(http, system, org, "ada", name="Ada", email="ada@partner.example"))["refreshToken"]
+    url = URL(f"{system.gateway}/?refresh-token={quote(token)}", encoded=True)
+    async with http.head(url, allow_redirects=False) as response:
+        assert "Set-Cookie" not in response.headers
+    async with client() as browser, browser.get(url, allow_redirects=False) as response:
+        assert response.status == 303 and "sesskey" in response.cookies
+
+
+async def test_session_cookie_is_secure_when_the_public_url_is_https(start_system, http):
+    system = await start_system(PUBLIC_URL="https://latchkey.example")
+    org = await create_organization(system, "acme", PARTNER_LOGIN)
+    token = (await refresh_token_for(http, system, org, "ada", name="Ada", email="ada@partner.example"))["refreshToken"]
+    async with http.get(URL(f"{system.gateway}/?refresh-token={quote(token)}", encoded=True), allow_redirects=False) as response:
+        assert response.status == 303
+        assert response.cookies["sesskey"]["secure"]

@@ -103,7 +103,8 @@ def exchanges_refresh_token(handler: Handler) -> Handler:
     @functools.wraps(handler)
     async def page(request: web.Request) -> web.StreamResponse:
         tokens = request.rel_url.query.getall(REFRESH_TOKEN_PARAM, [])
-        if not tokens:
+        # HEAD is what link previewers and prefetchers send: it must not spend the user's one-time token.
+        if not tokens or request.method == "HEAD":
             return await handler(request)
         clean_url = without_refresh_token(request)
         try:

@@ -120,22 +120,35 @@ def query_of(url: str) -> dict[str, str]:
 
 
 class Browser:
-    """Follows the redirects a browser would, delivering PUBLIC_URL callbacks to the service."""
+    """Follows the redirects a browser would, delivering PUBLIC_URL callbacks to the service.
+
+    It keeps the flow-binding cookie itself: the cookie is Secure (PUBLIC_URL
+    is https), which aiohttp's jar would not send to the service over http.
+    """
 
     def __init__(self, system: System, http: aiohttp.ClientSession) -> None:
         self.system = system
         self.http = http
         self.service = system.urls["oidc-link"]
+        self.flow_cookie: str | None = None
+
+    def _keep_flow_cookie(self, response: aiohttp.ClientResponse) -> None:
+        cookie = response.cookies["sso_flow"]
+        assert cookie["httponly"] and cookie["secure"] and cookie["path"] == "/api/v1/sso/callback"
+        self.flow_cookie = cookie.value
 
     async def start_link(self, user_id: int, issuer: str = "acme") -> str:
-        async with self.http.post(self.service + "/api/v1/sso", json={"issuer": issuer}, headers=identity(self.system, user_id)) as response:
+        headers = identity(self.system, user_id)
+        async with self.http.post(self.service + "/api/v1/sso", json={"issuer": issuer}, headers=headers) as response:
             assert response.status == 200, await response.text()
+            self._keep_flow_cookie(response)
             return (await response.json())["link"]
 
     async def start_login(self, issuer: str = "acme", return_to: str | None = None) -> str:
         params = {"return_to": return_to} if return_to else {}
         async with self.http.get(f"{self.service}/api/v1/sso/{issuer}/login", params=params, allow_redirects=False) as response:
             assert response.status == 302, await response.text()
+            self._keep_flow_cookie(response)
             return response.headers["Location"]
 
     async def authorize(self, link: str, *, login_as: str = "alice", email: str = "alice@example.com", **extra: str) -> str:
@@ -147,8 +160,9 @@ class Browser:
         assert location.startswith(REDIRECT_URI + "?"), location
         return self.service + location.removeprefix(PUBLIC_URL)
 
-    async def callback(self, url: str) -> aiohttp.ClientResponse:
-        async with self.http.get(url, allow_redirects=False) as response:
+    async def callback(self, url: str, *, with_flow_cookie: bool = True) -> aiohttp.ClientResponse:
+        headers = {"Cookie": f"sso_flow={self.flow_cookie}"} if with_flow_cookie and self.flow_cookie else {}
+        async with self.http.get(url, allow_redirects=False, headers=headers) as response:
             assert response.status == 303, await response.text()
             await response.read()
             return response

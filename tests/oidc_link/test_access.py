@@ -67,7 +67,8 @@ async def test_non_json_body_is_a_clear_400(sso, http):
 
 @pytest.mark.parametrize("return_to", ["https://evil.example/", "//evil.example", "/\\evil.example", "javascript:alert(1)"])
 async def test_sign_in_never_redirects_off_site(sso, http, return_to):
-    async with http.get(sso.urls["oidc-link"] + "/api/v1/sso/acme/login", params={"return_to": return_to}, allow_redirects=False) as response:
+    url = sso.urls["oidc-link"] + "/api/v1/sso/acme/login"
+    async with http.get(url, params={"return_to": return_to}, allow_redirects=False) as response:
         assert response.status == 400
         assert (await response.json())["fields"] == {"return_to": "must be a path on this site"}
 
@@ -85,6 +86,7 @@ async def test_unreachable_provider_is_a_502_not_a_500(start_system, sso_env, tm
         'client_id = "c"\nclient_secret_env = "OIDC_ACME_SECRET"\n'
     )
     system = await start_system(("oidc-link",), **{**sso_env, "OIDC_PROVIDERS_FILE": str(path)})
-    async with http.post(system.urls["oidc-link"] + "/api/v1/sso", json={"issuer": "down"}, headers=identity(system, 1)) as response:
+    headers = identity(system, 1)
+    async with http.post(system.urls["oidc-link"] + "/api/v1/sso", json={"issuer": "down"}, headers=headers) as response:
         assert response.status == 502
         assert (await response.json())["code"] == "provider_unavailable"

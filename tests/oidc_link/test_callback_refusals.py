@@ -93,3 +93,17 @@ async def test_key_rotation_is_followed_after_one_jwks_refresh(browser, provider
     counters = await provider.counters("acme")
     assert counters["jwks"] == 2  # the refreshed keys stay cached
     assert counters["discovery"] == 1  # discovery is fetched once, lazily
+
+
+async def test_callback_in_another_browser_is_refused_and_spends_the_flow(browser, http, sso):
+    # An attacker starts a link for their own user and gets the victim to finish it.
+    callback_url = await browser.authorize(await browser.start_link(666), login_as="victim")
+    elsewhere = await browser.callback(callback_url, with_flow_cookie=False)
+    assert elsewhere.headers["Location"] == PUBLIC_URL + "/login?sso_error=invalid_state"
+    assert (await browser.callback(callback_url)).headers["Location"] == PUBLIC_URL + "/login?sso_error=invalid_state"
+    assert await links_of(http, sso, 666) == []
+
+
+async def test_callback_clears_the_flow_cookie(browser):
+    response = await browser.callback(await browser.authorize(await browser.start_link(101)))
+    assert response.cookies["sso_flow"]["max-age"] == "0"

@@ -33,7 +33,12 @@ async def password_user(system, http) -> int:
     from session.settings import Settings
 
     user = await operator.create_user(
-        Settings.from_env(system.env), email="alice@example.com", password="correct horse battery", org_id=None, role="", name="Alice"
+        Settings.from_env(system.env),
+        email="alice@example.com",
+        password="correct horse battery",
+        org_id=None,
+        role="",
+        name="Alice",
     )
     return user["userid"]
 
@@ -115,3 +120,13 @@ async def test_sign_in_url_carries_state_nonce_and_pkce(sso, browser, provider):
     params = query_of(link)
     assert link.startswith(provider.issuer("globex") + "/authorize?")
     assert params["code_challenge_method"] == "S256" and params["state"] and params["nonce"]
+
+
+async def test_sign_in_started_by_someone_else_gives_no_session(session_routes, sso, browser, http):
+    # Login CSRF: the attacker's own sign-in, finished in the victim's browser.
+    user_id = await password_user(sso, http)
+    await browser.link(user_id, "acme", login_as="attacker")
+    callback_url = await browser.authorize(await browser.start_login("acme"), login_as="attacker")
+    response = await browser.callback(callback_url, with_flow_cookie=False)
+    assert response.headers["Location"] == PUBLIC_URL + "/login?sso_error=invalid_state"
+    assert "sesskey" not in response.cookies

@@ -30,10 +30,13 @@ class CallbackOutcome:
     session: NewSession | None = None
 
 
-async def complete_callback(ctx: SsoContext, *, state: str | None, code: str | None, error: str | None) -> CallbackOutcome:
+async def complete_callback(
+    ctx: SsoContext, *, state: str | None, code: str | None, error: str | None, binding: str | None
+) -> CallbackOutcome:
+    # Taken before the binding check, so a callback URL that reached the wrong browser is spent.
     flow = await ctx.flows.take(state) if state else None
-    if flow is None:
-        log.info("callback refused: unknown or replayed state")
+    if flow is None or not flow.bound_to(binding):
+        log.info("callback refused: unknown, replayed or foreign state", extra={"fields": {"known": flow is not None}})
         return CallbackOutcome(site_url(ctx.public_url, sign_in.LOGIN_PAGE, sso_error="invalid_state"))
     try:
         if error or not code:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
+from latchkey.security import lookup_hash
+
 from .flows import FlowKind, FlowStore, PendingFlow, new_secrets
 from .oidc_client import authorization_url
 from .providers import ProviderRegistry
@@ -29,8 +31,14 @@ class SsoContext:
         return self.settings.common.public_url
 
 
-async def begin_flow(ctx: SsoContext, *, kind: FlowKind, provider_id: str, user_id: int | None, return_to: str) -> str:
-    """Remember a new flow and return the provider's authorization URL for it."""
+@dataclass(frozen=True, slots=True)
+class StartedFlow:
+    url: str  # the provider's authorization URL
+    binding: str  # for the browser's binding cookie
+
+
+async def begin_flow(ctx: SsoContext, *, kind: FlowKind, provider_id: str, user_id: int | None, return_to: str) -> StartedFlow:
+    """Remember a new flow; the browser goes to `url` carrying `binding` in a cookie."""
     provider = ctx.providers.require(provider_id)
     secrets = new_secrets()
     url = await authorization_url(
@@ -41,6 +49,7 @@ async def begin_flow(ctx: SsoContext, *, kind: FlowKind, provider_id: str, user_
         code_verifier=secrets.verifier,
         timeout=ctx.settings.provider_timeout,
     )
-    flow = PendingFlow(kind, user_id, provider.config.id, secrets.nonce, secrets.verifier, return_to)
+    binding_hash = lookup_hash(secrets.binding)
+    flow = PendingFlow(kind, user_id, provider.config.id, secrets.nonce, secrets.verifier, return_to, binding_hash)
     await ctx.flows.save(secrets.state, flow)
-    return url
+    return StartedFlow(url, secrets.binding)

@@ -13,13 +13,23 @@ from latchkey.web import principal_of
 from . import links, sign_in
 from .access import interactive_user_id
 from .callback import complete_callback
-from .context import SsoContext
+from .context import SsoContext, StartedFlow
 from .openapi import OPENAPI
 from .return_to import safe_return_path
 
 SSO = web.AppKey("sso_context", SsoContext)
 # The callback URL carries the authorization code: keep it out of caches and Referer headers.
 _REDIRECT_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+# Binds a pending flow to the browser that started it (see flows.py). Lax, so
+# the provider's top-level redirect back carries it; sent to the callback only.
+FLOW_COOKIE = "sso_flow"
+_FLOW_COOKIE_PATH = "/api/v1/sso/callback"
+
+
+def _bind_browser(response: web.StreamResponse, ctx: SsoContext, started: StartedFlow | None) -> None:
+    secure = ctx.settings.common.public_is_https
+    value, max_age = (started.binding, ctx.settings.flow_ttl) if started else ("", 0)
+    response.set_cookie(FLOW_COOKIE, value, path=_FLOW_COOKIE_PATH, httponly=True, samesite="Lax", secure=secure, max_age=max_age)
 
 
 async def _json_object(request: web.Request) -> dict[str, Any]:
@@ -42,8 +52,10 @@ async def start_link(request: web.Request) -> web.Response:
     ctx = request.app[SSO]
     provider = ctx.providers.require(body.get("issuer"))
     return_to = safe_return_path(body.get("returnTo"), default=links.ACCOUNT_PAGE, field="returnTo")
-    link = await links.start_link(ctx, user_id, provider.config.id, return_to)
-    return web.json_response({"link": link}, headers={"Cache-Control": "no-store"})
+    started = await links.start_link(ctx, user_id, provider.config.id, return_to)
+    response = web.json_response({"link": started.url}, headers={"Cache-Control": "no-store"})
+    _bind_browser(response, ctx, started)
+    return response
 
 
 async def list_links(request: web.Request) -> web.Response:
@@ -66,15 +78,20 @@ async def start_login(request: web.Request) -> web.Response:
     ctx = request.app[SSO]
     provider = ctx.providers.require(request.match_info["issuer"])
     return_to = safe_return_path(request.query.get("return_to"), default=sign_in.DEFAULT_RETURN)
-    url = await sign_in.start_sign_in(ctx, provider.config.id, return_to)
-    raise web.HTTPFound(url, headers=_REDIRECT_HEADERS)
+    started = await sign_in.start_sign_in(ctx, provider.config.id, return_to)
+    response = web.Response(status=302, headers={"Location": started.url, **_REDIRECT_HEADERS})
+    _bind_browser(response, ctx, started)
+    return response
 
 
 async def callback(request: web.Request) -> web.Response:
     ctx = request.app[SSO]
     query = request.query
-    outcome = await complete_callback(ctx, state=query.get("state"), code=query.get("code"), error=query.get("error"))
+    outcome = await complete_callback(
+        ctx, state=query.get("state"), code=query.get("code"), error=query.get("error"), binding=request.cookies.get(FLOW_COOKIE)
+    )
     response = web.Response(status=303, headers={"Location": outcome.location, **_REDIRECT_HEADERS})
+    _bind_browser(response, ctx, None)
     if outcome.session is not None:
         set_session_cookie(response, outcome.session.sesskey, secure=ctx.settings.common.public_is_https)
     return response

@@ -59,7 +59,8 @@ async def validate_id_token(
         )
         claims.validate(now=int(now()), leeway=leeway)
     except (JoseError, ValueError) as error:
-        log.info("id token refused", extra={"fields": {"provider": config.id, "reason": type(error).__name__, "detail": str(error)[:120]}})
+        reason = {"provider": config.id, "reason": type(error).__name__, "detail": str(error)[:120]}
+        log.info("id token refused", extra={"fields": reason})
         raise SsoFailed("The identity provider's ID token is not valid.", code="invalid_id_token") from None
     # An empty nonce would pass validate_nonce's "if nonce_value" check; we
     # always send one, so always require it back.

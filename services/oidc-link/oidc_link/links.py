@@ -7,14 +7,14 @@ import logging
 from latchkey.errors import Conflict, NotFound
 
 from . import repository
-from .context import SsoContext, begin_flow
+from .context import SsoContext, StartedFlow, begin_flow
 from .errors import LastSignInMethod, SsoFailed
 
 log = logging.getLogger("oidc_link.links")
 ACCOUNT_PAGE = "/account"
 
 
-async def start_link(ctx: SsoContext, user_id: int, provider_id: str, return_to: str) -> str:
+async def start_link(ctx: SsoContext, user_id: int, provider_id: str, return_to: str) -> StartedFlow:
     return await begin_flow(ctx, kind="link", provider_id=provider_id, user_id=user_id, return_to=return_to)
 
 
@@ -29,7 +29,8 @@ async def link_account(ctx: SsoContext, user_id: int, provider_id: str, subject:
             await repository.touch_link(conn, provider_id, subject, email)  # linking again is harmless
             return
     if existing is not None:
-        log.warning("link refused: provider account linked to another user", extra={"fields": {"user": user_id, "provider": provider_id}})
+        fields = {"user": user_id, "provider": provider_id}
+        log.warning("link refused: provider account linked to another user", extra={"fields": fields})
         raise SsoFailed(code="account_linked_elsewhere")
     raise SsoFailed(code="provider_already_linked")
 

@@ -55,7 +55,8 @@ async def exchange_code(
             log.info("code exchange refused", extra={"fields": {"provider": discovery.config.id, "error": error.error}})
             raise SsoFailed(code="token_exchange_failed") from None
         except (httpx.HTTPError, ValueError) as error:
-            log.warning("code exchange failed", extra={"fields": {"provider": discovery.config.id, "error": type(error).__name__}})
+            fields = {"provider": discovery.config.id, "error": type(error).__name__}
+            log.warning("code exchange failed", extra={"fields": fields})
             raise ProviderUnavailable() from None
     if not isinstance(token.get("id_token"), str):
         raise SsoFailed("The provider answered without an ID token.", code="invalid_id_token")

@@ -22,7 +22,13 @@ def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 _PROVIDER = {"$ref": "#/components/schemas/SSOProvider"}
-_ISSUER = {"name": "issuer", "in": "path", "required": True, "schema": {"type": "string"}, "description": "Provider id from configuration."}
+_ISSUER = {
+    "name": "issuer",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "Provider id from configuration.",
+}
 _INTERACTIVE = [{"session": []}]
 _AUTH_ERRORS = {
     "401": _problem("No authenticated principal."),
@@ -31,7 +37,8 @@ _AUTH_ERRORS = {
 _REDIRECT_NOTE = (
     "Redirects (303) to PUBLIC_URL + the return path with `sso=linked`, or with `sso_error=<code>` "
     "(invalid_state, access_denied, provider_error, token_exchange_failed, invalid_id_token, "
-    "provider_unavailable, account_linked_elsewhere, provider_already_linked, not_linked, user_unavailable). "
+    "provider_unavailable, account_linked_elsewhere, provider_already_linked, not_linked, user_unavailable, "
+    "service_unavailable). "
     "A sign-in sets the `sesskey` cookie; failed sign-ins go to /login."
 )
 
@@ -52,7 +59,7 @@ OPENAPI: dict[str, Any] = {
                                 "required": ["issuer"],
                                 "properties": {
                                     "issuer": {"type": "string", "description": "Provider id."},
-                                    "returnTo": {"type": "string", "description": "Path on this site to return to; default /account."},
+                                    "returnTo": {"type": "string", "description": "Path on this site; default /account."},
                                 },
                             }
                         }
@@ -117,7 +124,14 @@ OPENAPI: dict[str, Any] = {
             "get": {
                 "summary": "Sign in with a linked provider account",
                 "security": [],
-                "parameters": [{"name": "return_to", "in": "query", "schema": {"type": "string"}, "description": "Path on this site; default /."}],
+                "parameters": [
+                    {
+                        "name": "return_to",
+                        "in": "query",
+                        "schema": {"type": "string"},
+                        "description": "Path on this site; default /.",
+                    }
+                ],
                 "responses": {
                     "302": {"description": "To the provider's authorization endpoint."},
                     "400": _problem("`validation_failed`: unknown issuer or return_to not a path on this site."),

@@ -25,7 +25,9 @@ def _link(row: asyncpg.Record | None) -> Link | None:
     return Link(**dict(row)) if row is not None else None
 
 
-async def insert_link(conn: asyncpg.Connection | asyncpg.Pool, user_id: int, issuer: str, subject: str, email: str | None) -> bool:
+async def insert_link(
+    conn: asyncpg.Connection | asyncpg.Pool, user_id: int, issuer: str, subject: str, email: str | None
+) -> bool:
     """Store a new link; False when either uniqueness rule already holds a row."""
     inserted = await conn.fetchval(
         "INSERT INTO oidc.links (user_id, issuer, subject, email) VALUES ($1, $2, $3, $4) "

@@ -12,7 +12,7 @@ import logging
 from latchkey.errors import LatchkeyError
 
 from . import repository
-from .context import SsoContext, begin_flow
+from .context import SsoContext, StartedFlow, begin_flow
 from .errors import SsoFailed
 from .session_client import NewSession
 
@@ -21,7 +21,7 @@ LOGIN_PAGE = "/login"
 DEFAULT_RETURN = "/"
 
 
-async def start_sign_in(ctx: SsoContext, provider_id: str, return_to: str) -> str:
+async def start_sign_in(ctx: SsoContext, provider_id: str, return_to: str) -> StartedFlow:
     return await begin_flow(ctx, kind="login", provider_id=provider_id, user_id=None, return_to=return_to)
 
 
@@ -39,6 +39,9 @@ async def sign_in(ctx: SsoContext, provider_id: str, subject: str, email: str | 
             raise SsoFailed(code="not_linked") from None
         if error.status == 403:
             raise SsoFailed(code="user_unavailable") from None
+        if error.status >= 500:
+            # The browser is mid-redirect: an error page of JSON helps nobody.
+            raise SsoFailed(code="service_unavailable") from None
         raise
     await repository.touch_link(ctx.pool, provider_id, subject, email)
     log.info("signed in with provider", extra={"fields": {"user": link.user_id, "provider": provider_id}})

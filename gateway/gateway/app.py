@@ -51,7 +51,7 @@ def init_app(settings: Settings) -> web.Application:
 
 
 async def _upstreams_ctx(app: web.Application) -> AsyncIterator[None]:
-    """One pooled keep-alive client for every upstream call, and what is built on it."""
+    """Keep-alive pools to the services (forwarding, internal APIs) and what is built on them."""
     settings = app[SETTINGS]
     http = aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(limit=512, keepalive_timeout=30, ttl_dns_cache=300),
@@ -60,10 +60,12 @@ async def _upstreams_ctx(app: web.Application) -> AsyncIterator[None]:
         # Relay compressed bodies as they are.
         auto_decompress=False,
     )
-    timeout = aiohttp.ClientTimeout(total=None, connect=settings.connect_timeout, sock_read=settings.read_timeout)
     base_urls = {SESSION: settings.session_urls, ORG_PROVISIONING: settings.org_provisioning_urls, OIDC_LINK: settings.oidc_link_urls}
     app[HTTP] = http
-    app[UPSTREAMS] = {name: Upstream(name, urls, http, timeout) for name, urls in base_urls.items()}
+    app[UPSTREAMS] = upstreams = {
+        name: Upstream(name, urls, connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout)
+        for name, urls in base_urls.items()
+    }
     signer = app[SIGNER]
     app[SESSION_CLIENT] = ServiceClient(http, signer, SESSION, settings.session_urls, timeout=settings.read_timeout)
     app[ORG_CLIENT] = ServiceClient(http, signer, ORG_PROVISIONING, settings.org_provisioning_urls, timeout=settings.read_timeout)
@@ -74,6 +76,8 @@ async def _upstreams_ctx(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        for upstream in upstreams.values():
+            upstream.close()
         await http.close()
 
 

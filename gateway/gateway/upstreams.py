@@ -9,64 +9,52 @@ timeout is 504; any other broken exchange is 502.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
+import json
 from typing import Any
-
-import aiohttp
-from yarl import URL
+from urllib.parse import urlsplit
 
 from latchkey.errors import BadGateway, GatewayTimeout, ServiceUnavailable
 
+from .http1 import Answer, Body, BrokenExchange, HostPool, Refused
+
 
 class Upstream:
-    def __init__(self, service: str, base_urls: tuple[str, ...], http: aiohttp.ClientSession, timeout: aiohttp.ClientTimeout) -> None:
+    def __init__(self, service: str, base_urls: tuple[str, ...], *, connect_timeout: float, read_timeout: float) -> None:
         self.service = service
         self.base_urls = base_urls
-        self._http = http
-        self._timeout = timeout
+        self._instances = []
+        for url in base_urls:
+            parts = urlsplit(url)
+            pool = HostPool(parts.hostname or "127.0.0.1", parts.port or 80, connect_timeout=connect_timeout, read_timeout=read_timeout)
+            self._instances.append((pool, parts.path.rstrip("/")))
         self._next = 0
 
-    async def request(
-        self, method: str, raw_path: str, headers: Any = None, body: Callable[[], Any] | None = None
-    ) -> aiohttp.ClientResponse:
-        """Send to one instance; `raw_path` is already percent-encoded and is sent as is.
-
-        `body` makes a fresh body per attempt (bytes, or a stream not yet read).
-        The caller releases the response.
-        """
-        count = len(self.base_urls)
+    async def request(self, method: str, raw_path: str, headers: list[tuple[str, str]] | None = None, body: Body = None) -> Answer:
+        """Send to one instance; `raw_path` is already percent-encoded and is sent as is."""
+        count = len(self._instances)
         for _ in range(count):
-            base = self.base_urls[self._next % count]
+            pool, prefix = self._instances[self._next % count]
             self._next += 1
             try:
-                return await self._http.request(
-                    method,
-                    URL(base + raw_path, encoded=True),
-                    headers=headers,
-                    data=body() if body is not None else None,
-                    allow_redirects=False,
-                    timeout=self._timeout,
-                )
-            except asyncio.TimeoutError:
+                return await pool.exchange(method, prefix + raw_path, headers or [], body)
+            except Refused:
+                continue  # nothing was sent: try the next instance
+            except TimeoutError:
                 raise GatewayTimeout() from None
-            except aiohttp.ClientConnectorError:
-                continue  # refused or unresolvable: nothing was sent, try the next instance
-            except aiohttp.ClientError:
+            except BrokenExchange:
                 raise BadGateway() from None
         raise ServiceUnavailable(f"The {self.service} service is unavailable; try again shortly.")
 
+    def close(self) -> None:
+        for pool, _prefix in self._instances:
+            pool.close()
+
     async def healthy(self) -> None:
         """Raises unless some instance answers its /healthz."""
-        response = await self.request("GET", "/healthz")
-        async with response:
-            if response.status != 200:
-                raise ServiceUnavailable(f"The {self.service} service is not healthy.")
+        if (await self.request("GET", "/healthz")).status != 200:
+            raise ServiceUnavailable(f"The {self.service} service is not healthy.")
 
     async def get_json(self, raw_path: str) -> Any | None:
         """A JSON document from some instance, or None when it has none."""
-        response = await self.request("GET", raw_path, {"Accept": "application/json"})
-        async with response:
-            if response.status != 200:
-                return None
-            return await response.json(content_type=None)
+        answer = await self.request("GET", raw_path, [("Accept", "application/json")])
+        return json.loads(answer.body) if answer.status == 200 else None

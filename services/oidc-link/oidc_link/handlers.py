@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -27,9 +28,10 @@ _FLOW_COOKIE_PATH = "/api/v1/sso/callback"
 
 
 def _bind_browser(response: web.StreamResponse, ctx: SsoContext, started: StartedFlow | None) -> None:
-    secure = ctx.settings.common.public_is_https
+    common = ctx.settings.common
+    path = urlsplit(common.public_url).path + _FLOW_COOKIE_PATH  # PUBLIC_URL may carry a path prefix
     value, max_age = (started.binding, ctx.settings.flow_ttl) if started else ("", 0)
-    response.set_cookie(FLOW_COOKIE, value, path=_FLOW_COOKIE_PATH, httponly=True, samesite="Lax", secure=secure, max_age=max_age)
+    response.set_cookie(FLOW_COOKIE, value, path=path, httponly=True, samesite="Lax", secure=common.public_is_https, max_age=max_age)
 
 
 async def _json_object(request: web.Request) -> dict[str, Any]:

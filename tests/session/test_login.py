@@ -87,10 +87,13 @@ async def test_unknown_email_costs_as_much_as_a_wrong_password(start_system, htt
         assert status == 401
         return time.perf_counter() - started
 
-    wrong = statistics.median([await timed("ada@example.com") for _ in range(5)])
-    unknown = statistics.median([await timed(f"nobody{i}@example.com") for i in range(5)])
-    assert wrong > 0.005 and unknown > 0.005  # both paid for an argon2id verification
-    assert 0.6 < unknown / wrong < 1.6
+    wrong, unknown = [], []
+    for i in range(7):  # interleaved, so load on the machine hits both alike
+        wrong.append(await timed("ada@example.com"))
+        unknown.append(await timed(f"nobody{i}@example.com"))
+    wrong_median, unknown_median = statistics.median(wrong), statistics.median(unknown)
+    assert wrong_median > 0.005 and unknown_median > 0.005  # both paid for an argon2id verification
+    assert 0.5 < unknown_median / wrong_median < 2
 
 
 async def test_a_disabled_user_cannot_log_in(session_system, http, make_user):

@@ -36,10 +36,10 @@ async def test_touch_returns_the_session_and_its_principal(redis_client):
 
 
 async def test_a_touch_at_60_percent_of_the_idle_timeout_keeps_the_session_alive(redis_client):
-    store = SessionStore(redis_client, idle_timeout=1.0, absolute_lifetime=60)
+    store = SessionStore(redis_client, idle_timeout=1.5, absolute_lifetime=60)
     sesskey, _ = await new_session(store)
-    for _ in range(3):  # 1.8 s in all: longer than the idle timeout, but never idle for it
-        await asyncio.sleep(0.6)
+    for _ in range(3):  # 2.7 s in all: longer than the idle timeout, but never idle for it
+        await asyncio.sleep(0.9)
         await store.touch(sesskey)
 
 
@@ -89,11 +89,11 @@ async def test_redis_holds_no_usable_sesskey(redis_client):
 
 
 async def test_get_reads_without_sliding_the_idle_timeout(redis_client):
-    store = SessionStore(redis_client, idle_timeout=0.8, absolute_lifetime=60)
+    store = SessionStore(redis_client, idle_timeout=1.5, absolute_lifetime=60)
     sesskey, created = await new_session(store)
-    await asyncio.sleep(0.5)
+    await asyncio.sleep(0.9)
     assert await store.get(created.id) == created
-    await asyncio.sleep(0.4)
+    await asyncio.sleep(0.7)
     assert await store.get(created.id) is None
 
 

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import json
+import logging
+
+import aiohttp
 import pytest
 
+from latchkey.logs import JsonFormatter
 from latchkey.settings import Env
 from session.sessions import SessionStore
 
@@ -33,3 +39,22 @@ def gateway_to(start_system, echo):
 def sessions(redis_client) -> SessionStore:
     """The session service's own store, on the test Redis: real sessions without a login."""
     return SessionStore(redis_client, idle_timeout=60, absolute_lifetime=3600)
+
+
+@pytest.fixture
+def log_lines():
+    """Every JSON log line written during the test, as the services' handler formats it."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    root.removeHandler(handler)
+
+
+@pytest.fixture
+async def http():
+    """A client that keeps no cookies: each test says exactly which credentials it sends."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
+        yield session

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from dataclasses import dataclass
 
 import jwt
 from aiohttp import web
@@ -80,3 +81,39 @@ async def new_session(store: SessionStore, user_id: int, *, perms=("oauth",), am
 
 def basic(email: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{email}:{password}".encode()).decode()
+
+
+@dataclass
+class Account:
+    """A real organization and user, created as an operator would, signed in through the gateway."""
+
+    email: str
+    password: str
+    userid: int
+    org_slug: str
+    org_key: str
+    sesskey: str
+    apikey: str
+
+
+async def create_account(system, http, *, slug: str = "acme", email: str = "ada@example.com", password: str = "correct horse battery 1") -> Account:
+    from org_provisioning import operator as org_operator
+    from org_provisioning.settings import Settings as OrgSettings
+    from session import operator as session_operator
+    from session.settings import Settings as SessionSettings
+
+    org = await org_operator.create_organization(OrgSettings.from_env(system.env), slug=slug, name=slug.title(), auth_redirect_url=None)
+    user = await session_operator.create_user(
+        SessionSettings.from_env(system.env), email=email, password=password, org_id=org["id"], role="USER", name="Ada"
+    )
+    sesskey = await sign_in(system.gateway, http, email, password)
+    async with http.get(system.gateway + "/api/1/users/me/apikey", headers={"Authorization": "Bearer " + sesskey}) as response:
+        assert response.status == 200, await response.text()
+        apikey = (await response.json())["data"]["apikey"]
+    return Account(email, password, user["userid"], org["orgId"], org["apiKey"], sesskey, apikey)
+
+
+async def sign_in(gateway: str, http, email: str, password: str) -> str:
+    async with http.post(gateway + "/api/1/auth/session", json={"email": email, "password": password}) as response:
+        assert response.status == 200, await response.text()
+        return (await response.json())["data"]["sesskey"]

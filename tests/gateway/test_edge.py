@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 
-import pytest
-
-from latchkey.logs import JsonFormatter
 from latchkey.security import short_fingerprint
 
 from .support import new_session
@@ -33,17 +28,6 @@ async def test_a_cookie_request_costs_exactly_one_redis_round_trip(gateway_to, e
     after = await redis_calls(redis_client)
     delta = {name: after[name] - before.get(name, 0) for name in after if after[name] != before.get(name, 0)}
     assert delta == {"cmdstat_getex": 1}
-
-
-@pytest.fixture
-def log_lines():
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    root.addHandler(handler)
-    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
-    root.removeHandler(handler)
 
 
 async def test_access_log_names_the_principal_and_never_a_secret(gateway_to, echo, sessions, http, log_lines):

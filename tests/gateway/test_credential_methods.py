@@ -99,3 +99,41 @@ async def test_two_users_in_one_request_are_ambiguous(system, http, account):
         assert (await response.json())["error"]["code"] == "ambiguous_credentials"
     async with http.get(system.gateway + ME, headers={"X-API-Key": account.apikey, "Cookie": "sesskey=" + account.sesskey}) as response:
         assert response.status == 200
+
+
+async def test_no_secret_of_any_method_is_written_to_a_log_line(system, http, account, log_lines):
+    async def send(path: str = ME, **kwargs) -> None:
+        async with http.get(system.gateway + path, **kwargs) as response:
+            await response.read()
+
+    await send(headers={"Authorization": basic(account.email, account.password)})
+    await send(headers={"Authorization": basic(account.email, "wrong password 9")})
+    await send(params={"apikey": account.apikey})
+    await send(params={"sesskey": account.sesskey})
+    await send(headers={"X-API-Key": "z" * 30})
+    await send(f"/api/organization/{account.org_slug}/users", headers={"x-org-id": account.org_slug, "x-api-key": account.org_key})
+    lines = log_lines()
+    text = "\n".join(map(str, lines))
+    for secret in (account.password, "wrong password 9", account.apikey, account.sesskey, account.org_key, "z" * 30):
+        assert secret not in text
+    gateway_access = [line for line in lines if line.get("logger") == "latchkey.access" and line.get("route", "").startswith("/api/")]
+    assert {line["auth"] for line in gateway_access if line["status"] == 200} >= {"basic", "api_key", "pwd", "org_key"}
+
+
+async def test_cached_basic_and_api_key_cost_one_redis_round_trip(system, http, account, redis_client):
+    async def calls() -> dict[str, int]:
+        stats = await redis_client.info("commandstats")
+        return {name: entry["calls"] for name, entry in stats.items() if name != "cmdstat_info"}
+
+    for headers, command in (
+        ({"Authorization": basic(account.email, account.password)}, "cmdstat_mget"),
+        ({"X-API-Key": account.apikey}, "cmdstat_get"),
+        ({"Cookie": "sesskey=" + account.sesskey}, "cmdstat_getex"),
+    ):
+        async with http.get(system.gateway + ME, headers=headers) as response:
+            assert response.status == 200  # the first one fills the cache
+        before = await calls()
+        async with http.get(system.gateway + ME, headers=headers) as response:
+            assert response.status == 200
+        after = await calls()
+        assert {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)} == {command: 1}

@@ -24,6 +24,7 @@ from latchkey.security import short_fingerprint
 from latchkey.tokens import Principal
 from session.sessions import SessionStore
 
+from . import cache_fills
 from .credentials import Credential, Kind
 
 log = logging.getLogger("gateway.authentication")
@@ -122,28 +123,38 @@ class Authenticator:
 
     async def _api_key(self, api_key: str) -> Principal:
         entry = credential_cache.api_key_entry(api_key)
-        cached = await credential_cache.read(self._redis, entry)
+        cached = await cache_fills.read(self._redis, entry)
         if cached is not None:
             return Principal.from_claims(cached)
-        answer = await _ask(self._session_client, "/internal/auth/api-key", {"apikey": api_key}, "user")
-        principal = _user_principal(answer["user"], "api_key")
-        await credential_cache.write(self._redis, entry, principal.claims())
+        marker = await cache_fills.claim(self._redis, entry)
+        try:
+            answer = await _ask(self._session_client, "/internal/auth/api-key", {"apikey": api_key}, "user")
+            principal = _user_principal(answer["user"], "api_key")
+        except LatchkeyError:
+            await self._redis.delete(entry)  # no claim left behind for a wrong key
+            raise
+        await cache_fills.fill_if_claimed(self._redis, entry, marker, principal.claims())
         return principal
 
     async def _org_key(self, org_slug: str, org_key: str) -> Principal:
         entry = credential_cache.org_key_entry(org_key)
-        cached = await credential_cache.read(self._redis, entry)
+        cached = await cache_fills.read(self._redis, entry)
         if cached is not None:
             # The key is unique, so the cache knows its organization; another slug is a wrong pair.
             if cached.get("orgId") != org_slug:
                 raise InvalidCredentials()
             return Principal.from_claims(cached)
-        answer = await _ask(self._org_client, "/internal/org-keys/verify", {"orgId": org_slug, "apiKey": org_key}, "org")
-        org = answer["org"]
-        if not isinstance(org.get("id"), int) or not isinstance(org.get("orgId"), str):
-            raise BadGateway()
+        marker = await cache_fills.claim(self._redis, entry)
+        try:
+            answer = await _ask(self._org_client, "/internal/org-keys/verify", {"orgId": org_slug, "apiKey": org_key}, "org")
+            org = answer["org"]
+            if not isinstance(org.get("id"), int) or not isinstance(org.get("orgId"), str):
+                raise BadGateway()
+        except LatchkeyError:
+            await self._redis.delete(entry)
+            raise
         principal = Principal(sub=f"org:{org['id']}", org=org["id"], role="ORG", amr=("org_key",))
-        await credential_cache.write(self._redis, entry, {**principal.claims(), "orgId": org["orgId"]})
+        await cache_fills.fill_if_claimed(self._redis, entry, marker, {**principal.claims(), "orgId": org["orgId"]})
         return principal
 
 

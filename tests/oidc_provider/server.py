@@ -18,6 +18,7 @@ URL; without them, as `{"sub": "test-user", "email": "test-user@example.com"}`.
 Knobs (POST /<tenant>/control, JSON):
     {"reset": true}                        forget knobs and codes, zero the counters
     {"rotate_keys": true}                  new signing key with a new kid; JWKS lists only it
+    {"redirect_uri": "..."}                register this redirect URI for the client (reset restores the original)
     {"next_id_token": {...}}               applies to the NEXT ID token only:
         "unknown_key": true                sign with a key (and kid) that JWKS never lists
         "forged_signature": true           sign with another key but name the published kid
@@ -126,6 +127,7 @@ class Tenant:
         self.name = name
         self.issuer = issuer
         self.client = client
+        self.registered_redirect_uri = client.redirect_uri
         self.lock = threading.Lock()
         self.key = new_signing_key()
         self.codes: dict[str, AuthorizationCode] = {}
@@ -147,6 +149,9 @@ class Tenant:
                 self.codes.clear()
                 self.next_id_token = {}
                 self.counters = {name: 0 for name in self.counters}
+                self.client.redirect_uri = self.registered_redirect_uri
+            if "redirect_uri" in knobs:
+                self.client.redirect_uri = knobs["redirect_uri"]
             if knobs.get("rotate_keys"):
                 self.key = new_signing_key()
             if "next_id_token" in knobs:

@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+# The test OpenID Provider process and its per-test reset, shared with the oidc-link tests.
+from tests.oidc_link.conftest import provider, provider_base  # noqa: F401
+
 CHROMIUM = Path("/usr/bin/chromium")
 PARTNER_SOURCE = Path(__file__).resolve().parents[2] / "examples" / "partner-platform" / "partner.py"
 CHROMIUM_ARGS = [

@@ -8,26 +8,12 @@ import pytest
 
 from org_provisioning import operator as org_operator
 from org_provisioning.settings import Settings as OrgSettings
-from session import operator as session_operator
-from session.settings import Settings as SessionSettings
+from tests.e2e.browsing import create_user, sign_in
 from tests.pages.organizations import create_organization
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery staple"
 API_KEY = re.compile(r"^[0-9A-Za-z]{30}$")
-
-
-async def create_user(system, email: str, *, name: str, org_id: int | None = None, role: str = "") -> dict:
-    settings = SessionSettings.from_env(system.env)
-    return await session_operator.create_user(settings, email=email, password=PASSWORD, org_id=org_id, role=role, name=name)
-
-
-async def sign_in(page, gateway: str, email: str, password: str = PASSWORD, *, start: str = "/account") -> None:
-    await page.goto(gateway + start)
-    await page.fill("#password-form input[name=email]", email)
-    await page.fill("#password-form input[name=password]", password)
-    await page.click("#password-form button[type=submit]")
 
 
 async def test_password_sign_in_shows_the_account_then_the_api_key_and_signs_out(system, browser_page):

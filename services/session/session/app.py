@@ -21,7 +21,10 @@ from .settings import Settings
 async def context_ctx(app: web.Application) -> AsyncIterator[None]:
     """The domain context over the pooled resources (after Postgres and Redis are open)."""
     app[CONTEXT] = build_context(app[SESSION_SETTINGS], app[storage.PG_POOL], app[storage.REDIS])
-    yield
+    try:
+        yield
+    finally:
+        app[CONTEXT].passwords.close()
 
 
 def init_app(settings: Settings) -> web.Application:

@@ -52,6 +52,7 @@ def build_context(settings: Settings, db: asyncpg.Pool, client: redis.Redis, *, 
             time_cost=settings.argon2_time_cost,
             memory_kib=settings.argon2_memory_kib,
             parallelism=settings.argon2_parallelism,
+            threads=settings.argon2_threads,
         ),
         limiter=LoginLimiter(
             client,
@@ -70,8 +71,10 @@ async def open_context(settings: Settings) -> AsyncIterator[Context]:
     """A context with its own small pool and Redis client, closed on exit (for one-off commands)."""
     pool = await asyncpg.create_pool(settings.common.database_url, min_size=1, max_size=2)
     client = storage.open_redis(settings.common.redis_url)
+    ctx = build_context(settings, pool, client)
     try:
-        yield build_context(settings, pool, client)
+        yield ctx
     finally:
+        ctx.passwords.close()
         await client.aclose()
         await pool.close()

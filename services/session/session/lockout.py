@@ -37,8 +37,8 @@ class LoginLimiter:
             entries.append((self._address_entry(address), self._max_per_address))
         return entries
 
-    async def check(self, email: str, address: str | None) -> None:
-        """Raise RateLimited while the email or the address is locked."""
+    async def check(self, email: str, address: str | None) -> int:
+        """Raise RateLimited while the email or the address is locked; else the email's recent failures."""
         entries = self._entries(email, address)
         async with self._redis.pipeline(transaction=False) as pipe:
             for entry, _ in entries:
@@ -49,6 +49,7 @@ class LoginLimiter:
             count, ttl = answers[2 * index], answers[2 * index + 1]
             if count is not None and int(count) >= limit:
                 raise RateLimited(ttl if ttl and ttl > 0 else self._lockout)
+        return int(answers[0] or 0)
 
     async def record_failure(self, email: str, address: str | None) -> None:
         async with self._redis.pipeline(transaction=False) as pipe:

@@ -1,14 +1,17 @@
 """argon2id password hashing, off the event loop.
 
-Hashing is deliberately slow (tens of milliseconds, 19 MiB), so it runs in the
-default thread pool: argon2's C code releases the GIL and the loop keeps
-serving other requests. An unknown email is checked against a dummy hash made
+Hashing is deliberately slow (tens of milliseconds, 19 MiB), so it runs in a
+thread pool: argon2's C code releases the GIL and the loop keeps serving other
+requests. The pool has one thread per core: more would only make hashes
+compete for the same cores and caches, and each would finish later. An unknown email is checked against a dummy hash made
 with the same parameters, so it costs what a wrong password costs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -21,18 +24,22 @@ MAX_LENGTH = 1024  # argon2 takes any length; a cap keeps request bodies and has
 
 
 class Passwords:
-    def __init__(self, *, time_cost: int, memory_kib: int, parallelism: int) -> None:
+    def __init__(self, *, time_cost: int, memory_kib: int, parallelism: int, threads: int | None = None) -> None:
         self._hasher = PasswordHasher(
             time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, hash_len=32, salt_len=16, type=Type.ID
         )
         self._dummy_hash = self._hasher.hash(url_token())
+        self._pool = ThreadPoolExecutor(max_workers=threads or os.cpu_count() or 1, thread_name_prefix="argon2")
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     async def hash(self, password: str) -> str:
-        return await asyncio.to_thread(self._hasher.hash, password)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self._hasher.hash, password)
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
         """True when `password` matches; with no hash (unknown user, no password) a dummy check of the same cost."""
-        return await asyncio.to_thread(self._verify, password_hash, password)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self._verify, password_hash, password)
 
     def _verify(self, password_hash: str | None, password: str) -> bool:
         try:

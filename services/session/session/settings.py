@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from latchkey.settings import CommonSettings, Env, load_environment
@@ -19,6 +20,7 @@ class Settings:
     argon2_time_cost: int
     argon2_memory_kib: int
     argon2_parallelism: int
+    argon2_threads: int  # concurrent hashes; one per core is the most throughput
     # failed logins before 429, per email and per client address, and how long the lock lasts
     login_max_failures: int
     login_max_failures_per_address: int
@@ -36,6 +38,7 @@ class Settings:
             argon2_time_cost=env.int("ARGON2_TIME_COST", 2, minimum=1),
             argon2_memory_kib=env.int("ARGON2_MEMORY_KIB", 19456, minimum=8),
             argon2_parallelism=env.int("ARGON2_PARALLELISM", 1, minimum=1),
+            argon2_threads=env.int("ARGON2_THREADS", os.cpu_count() or 1, minimum=1),
             login_max_failures=max_failures,
             # an address is shared (offices, NAT), so it gets more room than one account
             login_max_failures_per_address=env.int("LOGIN_MAX_FAILURES_PER_ADDRESS", max_failures * 4, minimum=1),

@@ -1,0 +1,195 @@
+"""Login throughput against the raw cost of argon2id, on this machine.
+
+    python bench/login_bench.py [--quick] [--json] [--seconds N] [--concurrency N]
+
+1. Raw: argon2id verifications per second at the configured parameters
+   (ARGON2_TIME_COST, ARGON2_MEMORY_KIB, ARGON2_PARALLELISM; OWASP's minimum
+   by default), with 2 concurrent workers.
+2. Service: logins per second through POST /api/1/auth/session of the session
+   service, run as its own process (`python -m session`) on embedded
+   PostgreSQL and Redis, with the load sent from a separate process.
+
+The ratio logins/s ÷ hashes/s says how much the service adds around the one
+hash a login costs (target ≥ 0.9). `--json` prints the figures as the last line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+EMAIL = "bench@example.com"
+PASSWORD = "bench password 123"
+RAW_WORKERS = 2
+
+
+def raw_hashes_per_second(time_cost: int, memory_kib: int, parallelism: int, seconds: float) -> float:
+    """argon2id verifications per second (a verification is one hash) with RAW_WORKERS threads."""
+    from argon2 import PasswordHasher, Type
+
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, hash_len=32, salt_len=16, type=Type.ID)
+    encoded = hasher.hash(PASSWORD)
+    deadline = time.perf_counter() + seconds
+    counts = [0] * RAW_WORKERS
+    lock = threading.Lock()
+
+    def worker(index: int) -> None:
+        while time.perf_counter() < deadline:
+            hasher.verify(encoded, PASSWORD)
+            with lock:
+                counts[index] += 1
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(RAW_WORKERS) as pool:
+        list(pool.map(worker, range(RAW_WORKERS)))
+    return sum(counts) / (time.perf_counter() - started)
+
+
+async def _load(url: str, seconds: float, concurrency: int) -> dict[str, float]:
+    import aiohttp
+
+    done = errors = 0
+    deadline = time.perf_counter() + seconds
+
+    async def worker(http: aiohttp.ClientSession) -> None:
+        nonlocal done, errors
+        while time.perf_counter() < deadline:
+            async with http.post(url, json={"email": EMAIL, "password": PASSWORD}) as response:
+                await response.read()
+                if response.status == 200:
+                    done += 1
+                else:
+                    errors += 1
+
+    started = time.perf_counter()
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as http:
+        await asyncio.gather(*(worker(http) for _ in range(concurrency)))
+    return {"logins": done, "errors": errors, "seconds": time.perf_counter() - started}
+
+
+def logins_per_second(url: str, seconds: float, concurrency: int) -> dict[str, float]:
+    """Run the load in a separate process, so the client does not share our interpreter."""
+    result = subprocess.run(
+        [sys.executable, __file__, "--load", url, "--seconds", str(seconds), "--concurrency", str(concurrency)],
+        capture_output=True, text=True, check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _wait_ready(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the session service exited with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/readyz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("the session service did not become ready")
+
+
+def run(seconds: float, concurrency: int, rounds: int) -> dict[str, float]:
+    from latchkey_cli import devconfig, migrate
+    from latchkey_cli.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
+    from session import operator
+    from session.settings import Settings
+
+    tmp = Path(tempfile.mkdtemp(prefix="latchkey-login-bench-"))
+    postgres = EmbeddedPostgres(tmp / "postgres", free_port(), fast=True, log_file=tmp / "postgres.log")
+    redis = EmbeddedRedis(tmp / "redis", free_port(), persistent=False)
+    service: subprocess.Popen | None = None
+    try:
+        postgres.start()
+        redis.start()
+        database_url = asyncio.run(migrate.ensure_database(postgres.url, "latchkey_bench"))
+        asyncio.run(migrate.migrate_all(database_url))
+        port = free_port()
+        env = {
+            **os.environ,
+            **devconfig.generate_secrets(),
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis.url,
+            "SESSION_PORT": str(port),
+            "LOG_LEVEL": "WARNING",
+            "LATCHKEY_ENV_FILE": "/nonexistent/.env",
+        }
+        settings = Settings.from_env(env)
+        asyncio.run(operator.create_user(settings, email=EMAIL, password=PASSWORD, org_id=1, role="USER", name="Bench"))
+        with open(tmp / "session.log", "wb") as log:
+            service = subprocess.Popen([sys.executable, "-m", "session"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        _wait_ready(url, service)
+
+        login_url = url + "/api/1/auth/session"
+        logins_per_second(login_url, 1.0, concurrency)  # warm up pools and caches
+        # Alternate short rounds, so whatever else the machine does weighs on both figures alike.
+        raw_rates, login_counts, login_seconds, errors = [], 0, 0.0, 0
+        for _ in range(rounds):
+            raw_rates.append(
+                raw_hashes_per_second(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism, seconds / rounds)
+            )
+            load = logins_per_second(login_url, seconds / rounds, concurrency)
+            login_counts += load["logins"]
+            login_seconds += load["seconds"]
+            errors += load["errors"]
+        raw = sum(raw_rates) / rounds
+        logins = login_counts / login_seconds
+        return {
+            "argon2": {"time_cost": settings.argon2_time_cost, "memory_kib": settings.argon2_memory_kib, "parallelism": settings.argon2_parallelism},
+            "raw_hashes_per_second": raw,
+            "logins_per_second": logins,
+            "login_errors": errors,
+            "rounds": rounds,
+            "concurrency": concurrency,
+            "ratio": logins / raw,
+        }
+    finally:
+        if service is not None:
+            service.terminate()
+            service.wait(10)
+        redis.stop()
+        postgres.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="short runs (6 s each)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON on the last line")
+    parser.add_argument("--seconds", type=float, default=None, help="total length of each measurement (default 20, quick 6)")
+    parser.add_argument("--rounds", type=int, default=None, help="alternating rounds of raw and login measurement (default 5, quick 3)")
+    parser.add_argument("--concurrency", type=int, default=4, help="concurrent login requests (default 4)")
+    parser.add_argument("--load", metavar="URL", help=argparse.SUPPRESS)  # internal: be the load process
+    options = parser.parse_args()
+    seconds = options.seconds or (6.0 if options.quick else 20.0)
+    if options.load:
+        print(json.dumps(asyncio.run(_load(options.load, seconds, options.concurrency))))
+        return
+    figures = run(seconds, options.concurrency, options.rounds or (3 if options.quick else 5))
+    argon2 = figures["argon2"]
+    print(f"argon2id t={argon2['time_cost']} m={argon2['memory_kib']} KiB p={argon2['parallelism']}, {RAW_WORKERS} workers, {figures['rounds']} rounds")
+    print(f"raw argon2id hashes/s      {figures['raw_hashes_per_second']:8.1f}")
+    print(f"logins/s (POST /api/1/auth/session, {figures['concurrency']} concurrent) {figures['logins_per_second']:8.1f}")
+    print(f"ratio logins/s / hashes/s  {figures['ratio']:8.2f}   (target ≥ 0.90)")
+    if figures["login_errors"]:
+        print(f"login errors: {figures['login_errors']}")
+    if options.json:
+        print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

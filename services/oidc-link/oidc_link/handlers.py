@@ -31,7 +31,8 @@ def _bind_browser(response: web.StreamResponse, ctx: SsoContext, started: Starte
     common = ctx.settings.common
     path = urlsplit(common.public_url).path + _FLOW_COOKIE_PATH  # PUBLIC_URL may carry a path prefix
     value, max_age = (started.binding, ctx.settings.flow_ttl) if started else ("", 0)
-    response.set_cookie(FLOW_COOKIE, value, path=path, httponly=True, samesite="Lax", secure=common.public_is_https, max_age=max_age)
+    secure = common.public_is_https
+    response.set_cookie(FLOW_COOKIE, value, path=path, httponly=True, samesite="Lax", secure=secure, max_age=max_age)
 
 
 async def _json_object(request: web.Request) -> dict[str, Any]:

@@ -170,3 +170,16 @@ async def test_password_change_checks_the_current_password_and_the_new_length(se
     assert status == 400 and body["error"]["code"] == "validation_failed" and set(body["error"]["fields"]) == {"newPassword"}
     status, body, _ = await call(http, session_system, "PUT", path, principal, json={"currentPassword": PASSWORD})
     assert status == 400 and set(body["error"]["fields"]) == {"newPassword"}
+
+
+async def test_unknown_routes_and_methods_answer_in_the_account_envelope(session_system, http):
+    status, body, _ = await call(http, session_system, "GET", "/api/1/nothing-here")
+    assert status == 404 and body["success"] is False and body["error"]["code"] == "not_found"
+    status, body, _ = await call(http, session_system, "PATCH", "/api/1/users/me", Principal(sub="1"))
+    assert status == 405 and body["error"]["code"] == "method_not_allowed"
+
+
+async def test_an_organization_key_is_not_a_user(session_system, http):
+    org = Principal(sub="org:4", org=4, role="ORG", amr=("org_key",))
+    status, body, _ = await call(http, session_system, "GET", "/api/1/users/me", org)
+    assert status == 403 and body["error"]["code"] == "forbidden"

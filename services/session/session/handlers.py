@@ -9,7 +9,7 @@ from latchkey.cookies import clear_session_cookie, set_session_cookie
 from . import account, api_keys, authentication, password_changes
 from .inputs import client_address, iso8601, ok, read_body, strings, user_principal
 from .keys import CONTEXT
-from .users import account_user
+from .users import account_user, login_user
 
 
 def _secure(request: web.Request) -> bool:
@@ -21,12 +21,9 @@ async def login(request: web.Request) -> web.Response:
     sesskey, _session, user = await authentication.login(
         request.app[CONTEXT], email, password, address=client_address(request)
     )
-    response = ok({"sesskey": sesskey, **{k: v for k, v in account_user(user).items() if k in LOGIN_FIELDS}})
+    response = ok({"sesskey": sesskey, **login_user(user)})
     set_session_cookie(response, sesskey, secure=_secure(request))
     return response
-
-
-LOGIN_FIELDS = ("userid", "email", "name", "role", "partnerid")
 
 
 async def current_session(request: web.Request) -> web.Response:

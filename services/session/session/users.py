@@ -48,6 +48,12 @@ def account_user(user: UserRecord) -> dict[str, Any]:
     }
 
 
+def login_user(user: UserRecord) -> dict[str, Any]:
+    """The user fields of a login answer (SPEC.md §2), next to the sesskey."""
+    shown = account_user(user)
+    return {field: shown[field] for field in ("userid", "email", "name", "role", "partnerid")}
+
+
 def _email_taken(error: asyncpg.UniqueViolationError) -> Conflict | None:
     if error.constraint_name == "users_email_key":
         return Conflict("Another user has this email.", code="email_taken")

@@ -6,6 +6,7 @@ skip, saying so, on a tree where the session service does not serve them yet.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 
 import pytest
@@ -130,3 +131,18 @@ async def test_sign_in_started_by_someone_else_gives_no_session(session_routes, 
     response = await browser.callback(callback_url, with_flow_cookie=False)
     assert response.headers["Location"] == PUBLIC_URL + "/login?sso_error=invalid_state"
     assert "sesskey" not in response.cookies
+
+
+async def test_concurrent_unlinks_never_remove_the_last_way_in(session_routes, sso, browser, http):
+    user_id = await passwordless_user(sso, http, "carol")
+    await browser.link(user_id, "acme", login_as="carol-at-acme")
+    await browser.link(user_id, "globex", login_as="carol-at-globex")
+
+    async def unlink(issuer: str) -> int:
+        url = f"{sso.urls['oidc-link']}/api/v1/sso/{issuer}"
+        async with http.delete(url, headers=identity(sso, user_id)) as response:
+            return response.status
+
+    assert sorted(await asyncio.gather(unlink("acme"), unlink("globex"))) == [204, 409]
+    async with http.get(sso.urls["oidc-link"] + "/api/v1/sso", headers=identity(sso, user_id)) as response:
+        assert len(await response.json()) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.async_api import expect
 
 from org_provisioning import operator as org_operator
 from org_provisioning.settings import Settings as OrgSettings
@@ -52,7 +53,7 @@ async def test_organization_admin_sets_the_sign_in_redirect_and_rotates_the_org_
     await create_user(system, "admin@acme.example", name="Acme Admin", org_id=org["id"], role="ADMIN")
     await sign_in(page, system.gateway, "admin@acme.example", start="/login?return_to=/organization/acme/settings")
     await page.wait_for_url(system.gateway + "/organization/acme/settings")
-    await page.wait_for_function("document.querySelector('#settings-form [name=name]').value === 'Acme'")
+    await expect(page.locator("#settings-form input[name=name]")).to_have_value("Acme")
 
     await page.fill("#settings-form input[name=authRedirectUrl]", "https://partner.example/latchkey")
     await page.click("#settings-form button[type=submit]")

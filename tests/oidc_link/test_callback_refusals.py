@@ -21,12 +21,13 @@ async def links_of(http, sso, user_id: int) -> list[str]:
     [
         {"nonce": "not-the-nonce-we-sent"},
         {"expired": True},
+        {"issued_in_future": True},
         {"unknown_key": True},
         {"forged_signature": True},
         {"issuer": "https://impostor.example"},
         {"audience": "some-other-client"},
     ],
-    ids=["wrong_nonce", "expired", "unknown_signing_key", "forged_signature", "wrong_issuer", "wrong_audience"],
+    ids=["wrong_nonce", "expired", "issued_in_future", "unknown_signing_key", "forged_signature", "wrong_issuer", "wrong_audience"],
 )
 async def test_untrustworthy_id_token_is_refused_and_links_nothing(browser, provider, http, sso, knob):
     await provider.control("acme", next_id_token=knob)

@@ -23,6 +23,7 @@ Knobs (POST /<tenant>/control, JSON):
         "unknown_key": true                sign with a key (and kid) that JWKS never lists
         "forged_signature": true           sign with another key but name the published kid
         "expired": true                    iat 15 min ago, exp 10 min ago
+        "issued_in_future": true           iat 10 min ahead (a provider clock far off)
         "nonce": "..."                     this nonce instead of the one requested
         "issuer": "..."                    this iss instead of the tenant's issuer
         "audience": "..."                  this aud instead of the client id
@@ -260,6 +261,8 @@ class TenantOpenIDCode(OpenIDCode):
         }
         if knobs.get("expired"):
             claims.update(iat=now - 900, exp=now - 600, auth_time=now - 900)
+        if knobs.get("issued_in_future"):
+            claims.update(iat=now + 600, exp=now + 900)
         return claims
 
     def get_authorization_code_claims(self, authorization_code: AuthorizationCode) -> dict[str, Any]:

@@ -40,9 +40,12 @@ async def test_partner_sends_the_browser_back_to_latchkey_with_a_refresh_token(s
     assert parse_qs(location.query)["tab"] == ["keys"] and parse_qs(location.query)["refresh-token"]
 
 
-@pytest.mark.parametrize("return_to", ["https://evil.example/account", "//evil.example", "", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "return_to",
+    ["https://evil.example/account", "//evil.example", "", "javascript:alert(1)", "{latchkey}@evil.example/account", "{latchkey}\\@evil.example"],
+)
 async def test_partner_never_sends_the_token_anywhere_but_latchkey(system, http, partner, return_to):
-    response = await post_login(http, partner, return_to)
+    response = await post_login(http, partner, return_to.replace("{latchkey}", system.gateway))
     assert response.status == 303
     assert response.headers["Location"].startswith(system.gateway + "/?refresh-token=")  # the loginUrl instead
 

@@ -183,3 +183,11 @@ async def test_an_organization_key_is_not_a_user(session_system, http):
     org = Principal(sub="org:4", org=4, role="ORG", amr=("org_key",))
     status, body, _ = await call(http, session_system, "GET", "/api/1/users/me", org)
     assert status == 403 and body["error"]["code"] == "forbidden"
+
+
+async def test_a_session_ended_meanwhile_is_reported_expired(session_system, http, make_user):
+    await make_user(session_system)
+    principal = session_principal(await login(http, session_system))
+    await store_of(session_system).destroy(principal.sid)
+    status, body, _ = await call(http, session_system, "GET", "/api/1/auth/session", principal)
+    assert status == 401 and body["error"]["code"] == "session_expired"

@@ -34,10 +34,10 @@ async def current_session(ctx: Context, principal: Principal, userid: int) -> Cu
     user = await current_user(ctx, userid)
     if principal.sid is None:
         return CurrentSession(user, principal.amr, None, None, None)
-    session = await ctx.sessions.get(principal.sid)
-    deadline = await ctx.sessions.idle_deadline(principal.sid)
-    if session is None or deadline is None:
+    found = await ctx.sessions.inspect(principal.sid)
+    if found is None:
         raise SessionExpired()
+    session, deadline = found
     return CurrentSession(user, session.amr, session.authenticated_at, deadline, session.expires_at)
 
 

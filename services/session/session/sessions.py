@@ -191,8 +191,8 @@ class SessionStore:
         session = decode(session_id, raw)
         return session if self._clock() < session.expires_at else None
 
-    async def idle_deadline(self, session_id: str) -> float | None:
-        """When the session ends if nothing touches it (the earlier of idle and absolute expiry)."""
+    async def inspect(self, session_id: str) -> tuple[Session, float] | None:
+        """The session and when it ends if nothing touches it (the earlier of idle and absolute expiry)."""
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.get(session_entry(session_id))
             pipe.pttl(session_entry(session_id))
@@ -203,7 +203,11 @@ class SessionStore:
         now = self._clock()
         if now >= session.expires_at:
             return None
-        return min(now + pttl / 1000, session.expires_at)
+        return session, min(now + pttl / 1000, session.expires_at)
+
+    async def idle_deadline(self, session_id: str) -> float | None:
+        found = await self.inspect(session_id)
+        return found[1] if found else None
 
     async def destroy(self, session_id: str) -> None:
         raw = await self._redis.getdel(session_entry(session_id))

@@ -2,8 +2,10 @@
 
 Layout (docs/internal-api.md):
 - `s:<handle>` → the session, a compact string, with a TTL equal to the idle
-  timeout (capped at the absolute lifetime when created). The handle is the
-  SHA-256 of the sesskey, so a Redis dump yields no usable key.
+  timeout. The handle is (the first 16 bytes of) the SHA-256 of the sesskey,
+  so a Redis dump yields no usable key. The absolute expiry is in the value
+  and checked on every read: a key slid past it may linger until its idle TTL
+  runs out, but it is never honoured.
 - `su:<userid>` → sorted set of the user's handles scored by their absolute
   expiry, for "log out everywhere". A sorted set (not a set) because Redis
   keeps small ones as a compact ziplist and lets us prune expired members by

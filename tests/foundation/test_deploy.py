@@ -9,6 +9,7 @@ and the Kubernetes manifests match the Kubernetes API schemas.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tomllib
@@ -116,8 +117,13 @@ def test_each_service_gets_its_own_signing_key_and_the_gateway_no_database(compo
     assert "SECRETS_KEY" not in compose["services"]["gateway"]["environment"]
 
 
-def test_dockerfile_builds_wheels_and_runs_as_a_non_root_user_with_a_health_check():
+def test_dockerfile_builds_wheels_and_runs_as_a_non_root_user_with_a_health_check(compose):
     dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    copied = set(re.findall(r"^COPY (\S+) ", dockerfile, re.MULTILINE))
+    for name, service in compose["services"].items():
+        if "build" in service:
+            package = service["build"]["args"]["PACKAGE"]
+            assert any(package == c or package.startswith(c + "/") for c in copied), f"{name}: {package} is not copied"
     assert " AS builder" in dockerfile and "pip wheel" in dockerfile
     assert "\nUSER 10001" in dockerfile
     assert "HEALTHCHECK" in dockerfile and "/healthz" in dockerfile

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,6 +99,16 @@ class Up:
         self.process.wait(10)
 
 
+def _status(url: str, *, body: dict | None = None, headers: dict[str, str] | None = None) -> int:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
 def _ready(gateway_url: str) -> bool:
     try:
         with urllib.request.urlopen(gateway_url + "/readyz", timeout=1) as response:
@@ -175,8 +186,12 @@ def test_up_serves_the_demo_stops_cleanly_on_ctrl_c_and_keeps_it_across_restarts
     try:
         second.wait_ready(gateway_url, timeout=60)
         assert "demo organization" not in second.output and "demo user" not in second.output
-        # The demo organization survived the restart, with the key printed the first time.
+        # The demo organization and user survived the restart, with the credentials printed the first time.
         assert _org_show(up_env, tmp_path)["apiKey"] == org_line.group(1)
+        org_key = {"x-org-id": "demo", "x-api-key": org_line.group(1)}
+        assert _status(gateway_url + "/api/organization/demo/users", headers=org_key) == 200
+        login = {"email": "demo@example.com", "password": user_line.group(1)}
+        assert _status(gateway_url + "/api/1/auth/session", body=login) == 200
         assert second.interrupt(timeout=20) == 0, second.output
     finally:
         second.kill_everything()

@@ -91,7 +91,7 @@ class HostPool:
                     connection.close()
                     raise
             else:
-                raise BrokenExchange() from error
+                raise BrokenExchange(f"connection lost: {type(error).__name__}") from error
         except BaseException:
             connection.close()
             raise

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from latchkey.settings import CommonSettings, Env, load_environment
+from latchkey.settings import CommonSettings, Env, SettingsError, load_environment
 
 from . import SERVICE
 
@@ -26,12 +26,21 @@ class Settings:
         env = Env(load_environment(environ))
         return cls(
             common=CommonSettings.from_env(env, service=SERVICE, default_port=8080, needs_database=False),
-            session_urls=env.url_list("SESSION_URLS", "http://127.0.0.1:8081"),
-            org_provisioning_urls=env.url_list("ORG_PROVISIONING_URLS", "http://127.0.0.1:8082"),
-            oidc_link_urls=env.url_list("OIDC_LINK_URLS", "http://127.0.0.1:8083"),
+            session_urls=_service_urls(env, "SESSION_URLS", "http://127.0.0.1:8081"),
+            org_provisioning_urls=_service_urls(env, "ORG_PROVISIONING_URLS", "http://127.0.0.1:8082"),
+            oidc_link_urls=_service_urls(env, "OIDC_LINK_URLS", "http://127.0.0.1:8083"),
             idle_timeout=env.float("SESSION_IDLE_TIMEOUT", 20 * 60, minimum=0.1),
             absolute_lifetime=env.float("SESSION_ABSOLUTE_LIFETIME", 12 * 3600, minimum=0.1),
             max_body_bytes=env.int("GATEWAY_MAX_BODY_BYTES", 1024 * 1024, minimum=1024),
             connect_timeout=env.float("GATEWAY_CONNECT_TIMEOUT", 2.0, minimum=0.01),
             read_timeout=env.float("GATEWAY_READ_TIMEOUT", 15.0, minimum=0.01),
         )
+
+
+def _service_urls(env: Env, name: str, default: str) -> tuple[str, ...]:
+    """The forwarding client speaks plain HTTP/1.1: services sit on the private network, TLS ends at the edge."""
+    urls = env.url_list(name, default)
+    for url in urls:
+        if not url.startswith("http://"):
+            raise SettingsError(name, f"{url!r}: the gateway reaches services over http:// on the private network")
+    return urls

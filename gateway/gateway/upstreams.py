@@ -10,12 +10,15 @@ timeout is 504; any other broken exchange is 502.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
 from latchkey.errors import BadGateway, GatewayTimeout, ServiceUnavailable
 
 from .http1 import Answer, Body, BrokenExchange, HostPool, Refused
+
+log = logging.getLogger("gateway.upstreams")
 
 
 class Upstream:
@@ -40,9 +43,12 @@ class Upstream:
             except Refused:
                 continue  # nothing was sent: try the next instance
             except TimeoutError:
+                log.warning("upstream timeout", extra={"fields": {"service": self.service, "path": raw_path.partition("?")[0]}})
                 raise GatewayTimeout() from None
-            except BrokenExchange:
+            except BrokenExchange as error:
+                log.warning("upstream broke the exchange", extra={"fields": {"service": self.service, "problem": str(error)}})
                 raise BadGateway() from None
+        log.warning("upstream unavailable", extra={"fields": {"service": self.service}})
         raise ServiceUnavailable(f"The {self.service} service is unavailable; try again shortly.")
 
     def close(self) -> None:

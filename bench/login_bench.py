@@ -10,7 +10,11 @@
    PostgreSQL and Redis, with the load sent from a separate process.
 
 The ratio logins/s ÷ hashes/s says how much the service adds around the one
-hash a login costs (target ≥ 0.9). `--json` prints the figures as the last line.
+hash a login costs (target ≥ 0.9). On a machine busy with other work the two
+wall-clock rates drift, so the script also counts CPU time (Linux /proc):
+CPU per hash ÷ CPU per login (service, PostgreSQL, Redis and the load
+process together) is the ratio the wall clock would show on an idle machine.
+`--json` prints the figures as the last line.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -33,8 +38,34 @@ PASSWORD = "bench password 123"
 RAW_WORKERS = 2
 
 
-def raw_hashes_per_second(time_cost: int, memory_kib: int, parallelism: int, seconds: float) -> float:
-    """argon2id verifications per second (a verification is one hash) with RAW_WORKERS threads."""
+def _cpu_seconds(root_pids: list[int]) -> float | None:
+    """User + system CPU of these processes and all their descendants, from /proc (None elsewhere)."""
+    proc = Path("/proc")
+    if not (proc / "self" / "stat").exists():
+        return None
+    stats: dict[int, tuple[int, int]] = {}
+    for entry in proc.iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))  # ppid, utime + stime
+    wanted, grew = set(root_pids), True
+    while grew:
+        children = {pid for pid, (ppid, _) in stats.items() if ppid in wanted} - wanted
+        wanted |= children
+        grew = bool(children)
+    return sum(stats[pid][1] for pid in wanted if pid in stats) / os.sysconf("SC_CLK_TCK")
+
+
+def _waited_children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def raw_hashes_per_second(time_cost: int, memory_kib: int, parallelism: int, seconds: float) -> tuple[float, float]:
+    """argon2id verifications per second (a verification is one hash) with RAW_WORKERS threads, and CPU seconds per hash."""
     from argon2 import PasswordHasher, Type
 
     hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, hash_len=32, salt_len=16, type=Type.ID)
@@ -49,10 +80,10 @@ def raw_hashes_per_second(time_cost: int, memory_kib: int, parallelism: int, sec
             with lock:
                 counts[index] += 1
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     with ThreadPoolExecutor(RAW_WORKERS) as pool:
         list(pool.map(worker, range(RAW_WORKERS)))
-    return sum(counts) / (time.perf_counter() - started)
+    return sum(counts) / (time.perf_counter() - started), (time.process_time() - cpu_started) / max(1, sum(counts))
 
 
 async def _load(url: str, seconds: float, concurrency: int) -> dict[str, float]:
@@ -137,18 +168,30 @@ def run(seconds: float, concurrency: int, rounds: int) -> dict[str, float]:
         login_url = url + "/api/1/auth/session"
         logins_per_second(login_url, 1.0, concurrency)  # warm up pools and caches
         # Alternate short rounds, so whatever else the machine does weighs on both figures alike.
-        raw_rates, login_counts, login_seconds, errors = [], 0, 0.0, 0
+        raw_rates, hash_cpu, login_counts, login_seconds, login_cpu, errors = [], [], 0, 0.0, 0.0, 0
+        servers = [service.pid, postgres.process.pid, redis.process.pid]
         for _ in range(rounds):
-            raw_rates.append(
-                raw_hashes_per_second(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism, seconds / rounds)
+            rate, cpu_per_hash = raw_hashes_per_second(
+                settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism, seconds / rounds
             )
+            raw_rates.append(rate)
+            hash_cpu.append(cpu_per_hash)
+            cpu_before, children_before = _cpu_seconds(servers), _waited_children_cpu()
             load = logins_per_second(login_url, seconds / rounds, concurrency)
+            cpu_after, children_after = _cpu_seconds(servers), _waited_children_cpu()
+            if cpu_before is not None and cpu_after is not None:
+                login_cpu += (cpu_after - cpu_before) + (children_after - children_before)
             login_counts += load["logins"]
             login_seconds += load["seconds"]
             errors += load["errors"]
         raw = sum(raw_rates) / rounds
         logins = login_counts / login_seconds
+        cpu_per_login = login_cpu / login_counts if login_cpu and login_counts else None
+        cpu_per_hash = sum(hash_cpu) / rounds
         return {
+            "cpu_ms_per_hash": cpu_per_hash * 1000,
+            "cpu_ms_per_login": cpu_per_login * 1000 if cpu_per_login else None,
+            "cpu_ratio": cpu_per_hash / cpu_per_login if cpu_per_login else None,
             "argon2": {"time_cost": settings.argon2_time_cost, "memory_kib": settings.argon2_memory_kib, "parallelism": settings.argon2_parallelism},
             "raw_hashes_per_second": raw,
             "logins_per_second": logins,
@@ -185,6 +228,9 @@ def main() -> None:
     print(f"raw argon2id hashes/s      {figures['raw_hashes_per_second']:8.1f}")
     print(f"logins/s (POST /api/1/auth/session, {figures['concurrency']} concurrent) {figures['logins_per_second']:8.1f}")
     print(f"ratio logins/s / hashes/s  {figures['ratio']:8.2f}   (target ≥ 0.90)")
+    if figures["cpu_ratio"] is not None:
+        print(f"CPU per hash {figures['cpu_ms_per_hash']:.1f} ms, per login {figures['cpu_ms_per_login']:.1f} ms (all processes)")
+        print(f"CPU ratio hash / login     {figures['cpu_ratio']:8.2f}   (the wall-clock ratio on an idle machine)")
     if figures["login_errors"]:
         print(f"login errors: {figures['login_errors']}")
     if options.json:

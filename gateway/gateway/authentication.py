@@ -26,6 +26,7 @@ from session.sessions import SessionStore
 
 from . import cache_fills
 from .credentials import Credential, Kind
+from .inflight import InFlight
 
 log = logging.getLogger("gateway.authentication")
 
@@ -54,6 +55,7 @@ class Authenticator:
         self._session_client = session_client
         self._org_client = org_client
         self._hmac_key = cache_hmac_key
+        self._in_flight: InFlight[Principal] = InFlight()
 
     async def authenticate(self, credentials: tuple[Credential, ...]) -> Authentication | None:
         """The one principal all credentials name; any wrong credential is a 401, never a fallback."""
@@ -115,9 +117,12 @@ class Authenticator:
         cached = await credential_cache.read_basic(self._redis, self._hmac_key, email, password)
         if cached is not None:
             return Principal.from_claims(cached)
+        entry = credential_cache.basic_entry(self._hmac_key, email, password)
+        return await self._in_flight.run(entry, lambda: self._verify_basic(entry, email, password))
+
+    async def _verify_basic(self, entry: str, email: str, password: str) -> Principal:
         answer = await _ask(self._session_client, "/internal/auth/password", {"email": email, "password": password}, "user", "credentialVersion")
         principal = _user_principal(answer["user"], "basic")
-        entry = credential_cache.basic_entry(self._hmac_key, email, password)
         await credential_cache.write(self._redis, entry, {**principal.claims(), "cv": answer["credentialVersion"]})
         return principal
 
@@ -126,6 +131,9 @@ class Authenticator:
         cached = await cache_fills.read(self._redis, entry)
         if cached is not None:
             return Principal.from_claims(cached)
+        return await self._in_flight.run(entry, lambda: self._verify_api_key(entry, api_key))
+
+    async def _verify_api_key(self, entry: str, api_key: str) -> Principal:
         marker = await cache_fills.claim(self._redis, entry)
         try:
             answer = await _ask(self._session_client, "/internal/auth/api-key", {"apikey": api_key}, "user")
@@ -144,6 +152,9 @@ class Authenticator:
             if cached.get("orgId") != org_slug:
                 raise InvalidCredentials()
             return Principal.from_claims(cached)
+        return await self._in_flight.run(entry + "|" + org_slug, lambda: self._verify_org_key(entry, org_slug, org_key))
+
+    async def _verify_org_key(self, entry: str, org_slug: str, org_key: str) -> Principal:
         marker = await cache_fills.claim(self._redis, entry)
         try:
             answer = await _ask(self._org_client, "/internal/org-keys/verify", {"orgId": org_slug, "apiKey": org_key}, "org")

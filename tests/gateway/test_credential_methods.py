@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from .support import basic, create_account
@@ -137,3 +139,15 @@ async def test_cached_basic_and_api_key_cost_one_redis_round_trip(system, http, 
             assert response.status == 200
         after = await calls()
         assert {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)} == {command: 1}
+
+
+async def test_concurrent_first_uses_of_a_basic_credential_hash_the_password_once(system, http, account, log_lines):
+    headers = {"Authorization": basic(account.email, account.password)}
+
+    async def me() -> int:
+        async with http.get(system.gateway + ME, headers=headers) as response:
+            return response.status
+
+    assert await asyncio.gather(*(me() for _ in range(20))) == [200] * 20
+    checks = [line for line in log_lines() if line.get("logger") == "latchkey.access" and line.get("route") == "/internal/auth/password"]
+    assert len(checks) == 1

@@ -191,3 +191,18 @@ async def test_a_session_ended_meanwhile_is_reported_expired(session_system, htt
     await store_of(session_system).destroy(principal.sid)
     status, body, _ = await call(http, session_system, "GET", "/api/1/auth/session", principal)
     assert status == 401 and body["error"]["code"] == "session_expired"
+
+
+async def test_a_provisioned_user_without_password_cannot_log_in_but_may_set_one(session_system, http):
+    provisioning = service_auth(session_system, "org-provisioning")
+    put = session_system.urls["session"] + "/internal/organizations/5/users/bob"
+    async with http.put(put, json={"email": "bob@example.com"}, headers=provisioning) as response:
+        userid = (await response.json())["user"]["userid"]
+    async with http.post(session_system.urls["session"] + "/api/1/auth/session", json={"email": "bob@example.com", "password": ""}) as response:
+        assert response.status == 400
+    async with http.post(session_system.urls["session"] + "/api/1/auth/session", json={"email": "bob@example.com", "password": "anything at all"}) as response:
+        assert response.status == 401
+    principal = Principal(sub=str(userid), org=5, perms=frozenset({"oauth"}), amr=("org_sso",))
+    status, _, _ = await call(http, session_system, "PUT", "/api/1/users/me/password", principal, json={"newPassword": "now i have one"})
+    assert status == 200
+    await login(http, session_system, email="bob@example.com", password="now i have one")

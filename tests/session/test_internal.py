@@ -183,3 +183,13 @@ async def test_an_api_key_of_a_disabled_user_is_refused(session_system, http, ma
     await operator.set_disabled(Settings.from_env(session_system.env), email="ada@example.com", disabled=True)
     status, body = await call(http, session_system, "POST", "/internal/auth/api-key", "gateway", {"apikey": shown["data"]["apikey"]})
     assert status == 401 and body["code"] == "invalid_credentials"
+
+
+async def test_an_email_change_stops_cached_basic_for_the_old_email(session_system, http, redis_client):
+    _, body = await put_user(http, session_system, 5, "bob", email="bob@example.com")
+    hmac_key = session_system.apps["session"][SETTINGS].cache_hmac_key
+    old_entry = credential_cache.credential_version_entry(hmac_key, "bob@example.com")
+    await redis_client.set(old_entry, "v1")
+    status, changed = await put_user(http, session_system, 5, "bob", email="robert@example.com")
+    assert status == 200 and changed["user"]["email"] == "robert@example.com"
+    assert await redis_client.exists(old_entry) == 0

@@ -215,7 +215,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON on the last line")
     parser.add_argument("--seconds", type=float, default=None, help="total length of each measurement (default 20, quick 6)")
     parser.add_argument("--rounds", type=int, default=None, help="alternating rounds of raw and login measurement (default 5, quick 3)")
-    parser.add_argument("--concurrency", type=int, default=4, help="concurrent login requests (default 4)")
+    parser.add_argument("--concurrency", type=int, default=8, help="concurrent login requests (default 8: keeps every hashing thread busy)")
     parser.add_argument("--load", metavar="URL", help=argparse.SUPPRESS)  # internal: be the load process
     options = parser.parse_args()
     seconds = options.seconds or (6.0 if options.quick else 20.0)

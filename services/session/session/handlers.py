@@ -9,6 +9,7 @@ from latchkey.cookies import clear_session_cookie, set_session_cookie
 from . import account, api_keys, authentication, password_changes
 from .inputs import client_address, iso8601, ok, read_body, strings, user_principal
 from .keys import CONTEXT
+from .openapi import OPENAPI
 from .users import account_user, login_user
 
 
@@ -80,3 +81,7 @@ async def change_password(request: web.Request) -> web.Response:
         request.app[CONTEXT], userid, current=current, new=new, keep_session=principal.sid, address=client_address(request)
     )
     return ok({"endedSessions": ended})
+
+
+async def openapi(_request: web.Request) -> web.Response:
+    return web.json_response(OPENAPI)

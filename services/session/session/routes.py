@@ -24,6 +24,7 @@ ROUTES: list[web.RouteDef] = [
     *_account("GET", "/api/1/users/me/apikey", handlers.show_api_key),  # not with an API key
     *_account("POST", "/api/1/users/me/apikey", handlers.regenerate_api_key),  # not with an API key
     *_account("PUT", "/api/1/users/me/password", handlers.change_password),  # not with an API key
+    web.get("/openapi.json", handlers.openapi),  # merged by the gateway into /api/openapi.json
     # internal routes (docs/internal-api.md), service tokens only
     web.post("/internal/auth/password", internal.verify_password),  # gateway
     web.post("/internal/auth/api-key", internal.verify_api_key),  # gateway

@@ -11,6 +11,7 @@ from latchkey.security import short_fingerprint
 
 from . import repository
 from .context import Context
+from .credentials import revoke_cached
 from .repository import UserRecord
 from .sessions import Session
 from .users import require_user
@@ -51,6 +52,11 @@ async def verify_password_credential(ctx: Context, email: str, password: str) ->
     """HTTP Basic for the gateway: check, then publish the user's credential version for its cache."""
     user = await authenticate(ctx, email, password, address=None)
     await credential_cache.publish_credential_version(ctx.redis, ctx.cache_hmac_key, email, user.credential_version)
+    # A change that landed while we checked (new version in the database, then the cache
+    # entry deleted) could have been overwritten by our publish: read again, and undo it.
+    if await repository.find_credential_version(ctx.db, user.userid) != user.credential_version:
+        await revoke_cached(ctx, emails=(email,))
+        raise InvalidCredentials()
     return user
 
 

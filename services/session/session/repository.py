@@ -73,6 +73,10 @@ async def find_user_by_id(db: Db, userid: int) -> UserRecord | None:
     return _user(await db.fetchrow(f"SELECT {_COLUMNS} FROM session.users WHERE userid = $1", userid))
 
 
+async def find_credential_version(db: Db, userid: int) -> str | None:
+    return await db.fetchval("SELECT credential_version FROM session.users WHERE userid = $1 AND disabled_at IS NULL", userid)
+
+
 async def find_user_by_email(db: Db, email: str) -> UserRecord | None:
     return _user(await db.fetchrow(f"SELECT {_COLUMNS} FROM session.users WHERE lower(email) = lower($1)", email))
 

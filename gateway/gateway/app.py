@@ -19,6 +19,7 @@ from .authentication import Authenticator
 from .identity import IdentityTokens
 from .keys import AUTHENTICATOR, HTTP, IDENTITY_TOKENS, ORG_CLIENT, ROUTE_POLICY, SESSION_CLIENT, SESSION_STORE, SETTINGS, SIGNER, UPSTREAMS
 from .pages import setup_pages
+from .pipelined_redis import PipelinedRedis
 from .policy import OIDC_LINK, ORG_PROVISIONING, SERVICES, SESSION
 from .routes import setup_routes
 from .settings import Settings
@@ -69,13 +70,16 @@ async def _upstreams_ctx(app: web.Application) -> AsyncIterator[None]:
     signer = app[SIGNER]
     app[SESSION_CLIENT] = ServiceClient(http, signer, SESSION, settings.session_urls, timeout=settings.read_timeout)
     app[ORG_CLIENT] = ServiceClient(http, signer, ORG_PROVISIONING, settings.org_provisioning_urls, timeout=settings.read_timeout)
-    redis_client = app[storage.REDIS]
-    store = SessionStore(redis_client, idle_timeout=settings.idle_timeout, absolute_lifetime=settings.absolute_lifetime)
-    app[SESSION_STORE] = store
-    app[AUTHENTICATOR] = Authenticator(redis_client, store, app[SESSION_CLIENT], app[ORG_CLIENT], settings.common.cache_hmac_key)
+    lifetimes = {"idle_timeout": settings.idle_timeout, "absolute_lifetime": settings.absolute_lifetime}
+    app[SESSION_STORE] = SessionStore(app[storage.REDIS], **lifetimes)
+    # The per-request reads go through one auto-pipelined connection (see pipelined_redis.py).
+    hot_redis = PipelinedRedis(settings.common.redis_url)
+    hot_store = SessionStore(hot_redis, **lifetimes)  # type: ignore[arg-type]
+    app[AUTHENTICATOR] = Authenticator(hot_redis, hot_store, app[SESSION_CLIENT], app[ORG_CLIENT], settings.common.cache_hmac_key)
     try:
         yield
     finally:
+        await hot_redis.aclose()
         for upstream in upstreams.values():
             upstream.close()
         await http.close()

@@ -27,6 +27,7 @@ from session.sessions import SessionStore
 from . import cache_fills
 from .credentials import Credential, Kind
 from .inflight import InFlight
+from .pipelined_redis import PipelinedRedis
 
 log = logging.getLogger("gateway.authentication")
 
@@ -44,7 +45,7 @@ class Authentication:
 class Authenticator:
     def __init__(
         self,
-        redis_client: redis.Redis,
+        redis_client: redis.Redis | PipelinedRedis,
         sessions: SessionStore,
         session_client: ServiceClient,
         org_client: ServiceClient,

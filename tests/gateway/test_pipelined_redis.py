@@ -1,0 +1,56 @@
+"""The gateway's auto-pipelined Redis connection, against the real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from redis.exceptions import ResponseError
+
+from gateway.pipelined_redis import PipelinedRedis
+
+
+@pytest.fixture
+async def pipelined(servers):
+    client = PipelinedRedis(servers["redis"])
+    yield client
+    await client.aclose()
+
+
+async def test_concurrent_callers_each_get_their_own_reply(pipelined, redis_client):
+    await redis_client.mset({f"k{i}": f"value-{i}" for i in range(200)})
+    replies = await asyncio.gather(*(pipelined.get(f"k{i}") for i in range(200)))
+    assert replies == [f"value-{i}".encode() for i in range(200)]
+
+
+async def test_replies_have_redis_py_types(pipelined, redis_client):
+    assert await pipelined.get("missing") is None
+    assert await pipelined.set("a", "1", ex=60) is True
+    assert 0 < await redis_client.ttl("a") <= 60
+    assert await pipelined.mget("a", "missing") == [b"1", None]
+    assert await pipelined.getex("a", px=5000) == b"1"
+    assert 0 < await redis_client.pttl("a") <= 5000
+    assert await pipelined.eval("return {KEYS[1], ARGV[1], 7}", 1, "x", "y") == [b"x", b"y", 7]
+    assert await pipelined.delete("a", "missing") == 1
+    assert await pipelined.ping()
+    with pytest.raises(ResponseError):
+        await pipelined.execute_command("NOSUCHCOMMAND")
+    assert await pipelined.get("missing") is None  # an error reply does not desynchronise the others
+
+
+async def test_it_reconnects_after_the_connection_is_killed(pipelined, redis_client):
+    await pipelined.set("a", "1")
+    assert await redis_client.client_kill_filter(_type="normal", skipme=True) >= 1
+    await asyncio.sleep(0.05)  # the close reaches our side
+    assert await pipelined.get("a") == b"1"
+
+
+async def test_the_database_in_the_url_is_selected(servers, redis_client):
+    client = PipelinedRedis(servers["redis"].rsplit("/", 1)[0] + "/3")
+    try:
+        await client.set("only-in-3", "x")
+        assert await redis_client.get("only-in-3") is None
+        assert await client.get("only-in-3") == b"x"
+        await client.delete("only-in-3")
+    finally:
+        await client.aclose()

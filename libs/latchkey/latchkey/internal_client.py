@@ -52,7 +52,11 @@ class ServiceClient:
                     text = await response.text()
                     body = json.loads(text) if text else None
                     if response.status >= 400:
-                        raise upstream_error(response.status, body)
+                        error = upstream_error(response.status, body)
+                        retry_after = response.headers.get("Retry-After")
+                        if retry_after:  # a 429 or 503 keeps telling the client when to come back
+                            error.headers = lambda: {"Retry-After": retry_after}  # type: ignore[method-assign]
+                        raise error
                     return response.status, body
             except aiohttp.ClientConnectionError as exc:
                 if isinstance(exc, aiohttp.ServerTimeoutError):

@@ -151,3 +151,16 @@ async def test_concurrent_first_uses_of_a_basic_credential_hash_the_password_onc
     assert await asyncio.gather(*(me() for _ in range(20))) == [200] * 20
     checks = [line for line in log_lines() if line.get("logger") == "latchkey.access" and line.get("route") == "/internal/auth/password"]
     assert len(checks) == 1
+
+
+async def test_guessing_a_basic_password_is_rate_limited_with_retry_after(start_system, http):
+    system = await start_system(LOGIN_MAX_FAILURES="2", LOGIN_LOCKOUT_SECONDS="60")
+    account = await create_account(system, http)
+    wrong = {"Authorization": basic(account.email, "not the password 1")}
+    for _ in range(2):
+        async with http.get(system.gateway + ME, headers=wrong) as response:
+            assert response.status == 401
+    async with http.get(system.gateway + ME, headers=wrong) as response:
+        assert response.status == 429
+        assert (await response.json())["error"]["code"] == "rate_limited"
+        assert 0 < int(response.headers["Retry-After"]) <= 60

@@ -58,3 +58,12 @@ async def test_bodies_over_the_limit_are_413_sized_or_streamed(gateway_to, echo,
         assert response.status == 413
     async with http.post(url, json={"email": "a@example.com", "password": "x" * 100}) as response:
         assert response.status == 200
+
+
+async def test_redis_down_is_503_for_credentials_while_public_routes_keep_working(gateway_to, echo, http):
+    system = await gateway_to(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    async with http.get(system.gateway + "/api/1/users/me", headers={"Authorization": "Bearer " + "a" * 26}) as response:
+        assert response.status == 503
+        assert (await response.json())["error"]["code"] == "service_unavailable"
+    async with http.get(system.gateway + "/api/v1/sso/providers") as response:
+        assert response.status == 200

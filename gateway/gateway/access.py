@@ -32,7 +32,9 @@ def origin_of(url: str) -> str | None:
     return f"{parts.scheme.lower()}://{parts.hostname.lower()}:{port}"
 
 
-def authorize(policy: RoutePolicy, auth: Authentication | None, request: web.Request, public_origin: str) -> Authentication | None:
+def authorize(
+    policy: RoutePolicy, auth: Authentication | None, request: web.Request, public_origin: str
+) -> Authentication | None:
     """The authentication to forward, or the typed refusal of this route's policy."""
     if policy.access is Access.PUBLIC:
         # A public route needs nobody; a cross-site cookie is simply not vouched for.

@@ -17,7 +17,18 @@ from session.sessions import SessionStore
 from . import SERVICE
 from .authentication import Authenticator
 from .identity import IdentityTokens
-from .keys import AUTHENTICATOR, HTTP, IDENTITY_TOKENS, ORG_CLIENT, ROUTE_POLICY, SESSION_CLIENT, SESSION_STORE, SETTINGS, SIGNER, UPSTREAMS
+from .keys import (
+    AUTHENTICATOR,
+    HTTP,
+    IDENTITY_TOKENS,
+    ORG_CLIENT,
+    ROUTE_POLICY,
+    SESSION_CLIENT,
+    SESSION_STORE,
+    SETTINGS,
+    SIGNER,
+    UPSTREAMS,
+)
 from .pages import setup_pages
 from .pipelined_redis import PipelinedRedis
 from .policy import OIDC_LINK, ORG_PROVISIONING, SERVICES, SESSION
@@ -61,7 +72,11 @@ async def _upstreams_ctx(app: web.Application) -> AsyncIterator[None]:
         # Relay compressed bodies as they are.
         auto_decompress=False,
     )
-    base_urls = {SESSION: settings.session_urls, ORG_PROVISIONING: settings.org_provisioning_urls, OIDC_LINK: settings.oidc_link_urls}
+    base_urls = {
+        SESSION: settings.session_urls,
+        ORG_PROVISIONING: settings.org_provisioning_urls,
+        OIDC_LINK: settings.oidc_link_urls,
+    }
     app[HTTP] = http
     app[UPSTREAMS] = upstreams = {
         name: Upstream(name, urls, connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout)

@@ -122,7 +122,8 @@ class Authenticator:
         return await self._in_flight.run(entry, lambda: self._verify_basic(entry, email, password))
 
     async def _verify_basic(self, entry: str, email: str, password: str) -> Principal:
-        answer = await _ask(self._session_client, "/internal/auth/password", {"email": email, "password": password}, "user", "credentialVersion")
+        check = {"email": email, "password": password}
+        answer = await _ask(self._session_client, "/internal/auth/password", check, "user", "credentialVersion")
         principal = _user_principal(answer["user"], "basic")
         await credential_cache.write(self._redis, entry, {**principal.claims(), "cv": answer["credentialVersion"]})
         return principal

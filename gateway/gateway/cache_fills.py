@@ -47,7 +47,9 @@ async def claim(client: redis.Redis, entry: str) -> str:
     return marker
 
 
-async def fill_if_claimed(client: redis.Redis, entry: str, marker: str, value: dict[str, Any], ttl: int = CACHE_TTL_SECONDS) -> bool:
+async def fill_if_claimed(
+    client: redis.Redis, entry: str, marker: str, value: dict[str, Any], ttl: int = CACHE_TTL_SECONDS
+) -> bool:
     """Write the verified principal unless a revocation removed our claim meanwhile."""
     result = await client.eval(_FILL_IF_CLAIMED, 1, entry, marker, json.dumps(value, separators=(",", ":")), ttl)
     return result is not None

@@ -25,7 +25,10 @@ from .policy import RoutePolicy
 from .upstreams import Upstream
 
 HOP_BY_HOP = frozenset(
-    {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"}
+    {
+        "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
+        "te", "trailer", "transfer-encoding", "upgrade",
+    }
 )
 # Credentials, what the gateway itself sets, and what aiohttp computes for the new request.
 _NOT_FORWARDED = HOP_BY_HOP | frozenset(
@@ -95,7 +98,12 @@ class LimitedStream:
 
 
 async def forward(
-    request: web.Request, upstream: Upstream, policy: RoutePolicy, inbound: Inbound, identity_token: str | None, max_body_bytes: int
+    request: web.Request,
+    upstream: Upstream,
+    policy: RoutePolicy,
+    inbound: Inbound,
+    identity_token: str | None,
+    max_body_bytes: int,
 ) -> web.Response:
     headers = upstream_headers(request, identity_token)
     body: Body = inbound.body

@@ -139,7 +139,8 @@ class PipelinedRedis:
                         _transport, protocol = await loop.create_unix_connection(_Protocol, url.path)
                     else:
                         context = ssl.create_default_context() if url.scheme == "rediss" else None
-                        _transport, protocol = await loop.create_connection(_Protocol, url.hostname or "localhost", url.port or 6379, ssl=context)
+                        host, port = url.hostname or "localhost", url.port or 6379
+                        _transport, protocol = await loop.create_connection(_Protocol, host, port, ssl=context)
             except (OSError, TimeoutError) as error:
                 raise RedisConnectionError(f"Cannot connect to Redis: {type(error).__name__}") from None
             for setup in self._setup_commands():

@@ -28,11 +28,14 @@ class Upstream:
         self._instances = []
         for url in base_urls:
             parts = urlsplit(url)
-            pool = HostPool(parts.hostname or "127.0.0.1", parts.port or 80, connect_timeout=connect_timeout, read_timeout=read_timeout)
+            host, port = parts.hostname or "127.0.0.1", parts.port or 80
+            pool = HostPool(host, port, connect_timeout=connect_timeout, read_timeout=read_timeout)
             self._instances.append((pool, parts.path.rstrip("/")))
         self._next = 0
 
-    async def request(self, method: str, raw_path: str, headers: list[tuple[str, str]] | None = None, body: Body = None) -> Answer:
+    async def request(
+        self, method: str, raw_path: str, headers: list[tuple[str, str]] | None = None, body: Body = None
+    ) -> Answer:
         """Send to one instance; `raw_path` is already percent-encoded and is sent as is."""
         count = len(self._instances)
         for _ in range(count):

@@ -2,9 +2,10 @@
 
 Each service describes its own routes at `GET /openapi.json`; the gateway
 merges their public paths (only what it routes: `/api/...`, never
-`/internal/...`) and components, and adds the credentials of SPEC §1 as
-security schemes. A service that is down or has no document is left out
-rather than failing the whole document.
+`/internal/...`) and components, adds the credentials of SPEC §1 as
+security schemes, and states on each operation the credentials the gateway's
+policy table really accepts there. A service that is down or has no document
+is left out rather than failing the whole document.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import aiohttp
 
 from latchkey.errors import LatchkeyError
 
+from .policy import POLICIES, Access, RoutePolicy
 from .upstreams import Upstream
 
 FETCH_TIMEOUT = 3.0
@@ -54,8 +56,29 @@ def merge(documents: list[dict[str, Any]], public_url: str) -> dict[str, Any]:
         for section, entries in (document.get("components") or {}).items():
             if isinstance(entries, dict):
                 combined["components"].setdefault(section, {}).update(entries)
+    for policy in POLICIES:
+        operation = combined["paths"].get(policy.path, {}).get(policy.method.lower())
+        if isinstance(operation, dict):
+            operation["security"] = accepted_credentials(policy)
     combined["paths"] = dict(sorted(combined["paths"].items()))
     return combined
+
+
+_SESSION = [{"sessionCookie": []}, {"sessionQuery": []}, {"sessionBearer": []}]
+_API_KEY = [{"apiKeyHeader": []}, {"apiKeyQuery": []}]
+
+
+def accepted_credentials(policy: RoutePolicy) -> list[dict[str, list]]:
+    """The OpenAPI `security` of a route: any one of these credentials (none for a public route)."""
+    if policy.access is Access.PUBLIC:
+        return []
+    if policy.access is Access.ORG_KEY:
+        return [{"orgId": [], "orgKey": []}]
+    if policy.permission is not None:
+        return list(_SESSION)  # only interactive sessions carry permissions
+    if policy.access is Access.NO_API_KEY:
+        return [*_SESSION, {"basic": []}]
+    return [*_SESSION, {"basic": []}, *_API_KEY]
 
 
 async def combined_document(upstreams: list[Upstream], public_url: str) -> dict[str, Any]:

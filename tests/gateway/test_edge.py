@@ -56,6 +56,10 @@ async def test_openapi_combines_the_services_public_paths(system, http):
     assert document["paths"], "at least one service publishes its document"
     assert all(path.startswith("/api/") for path in document["paths"])
     assert "sessionCookie" in document["components"]["securitySchemes"]
+    # Each operation states what the gateway's policy accepts there.
+    assert document["paths"]["/api/organization/{orgId}/users"]["get"]["security"] == [{"orgId": [], "orgKey": []}]
+    assert {"apiKeyHeader": []} not in document["paths"]["/api/v1/sso"]["get"]["security"]
+    assert document["paths"]["/api/v1/sso/providers"]["get"]["security"] == []
 
 
 async def test_openapi_skips_a_service_that_is_down(gateway_to, echo, http):

@@ -22,7 +22,8 @@ from session.sessions import SessionStore
 
 
 class Echo:
-    def __init__(self, trusted_keys: dict[str, bytes]) -> None:
+    def __init__(self, trusted_keys: dict[str, bytes], name: str = "echo") -> None:
+        self.name = name
         self.verifiers = {name: TokenVerifier(name, trusted_keys) for name in ("session", "org-provisioning", "oidc-link")}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -37,6 +38,7 @@ class Echo:
             audience = jwt.decode(token, options={"verify_signature": False})["aud"].removeprefix("latchkey:")
             principal = self.verifiers[audience].principal(token).claims() | {"aud": audience}
         seen = {
+            "service": self.name,
             "method": request.method,
             "path": request.rel_url.raw_path,
             "query": request.rel_url.raw_query_string,

@@ -32,10 +32,10 @@ HOP_BY_HOP = frozenset(
 )
 # Credentials, what the gateway itself sets, and what aiohttp computes for the new request.
 _NOT_FORWARDED = HOP_BY_HOP | frozenset(
-    {"host", "content-length", "expect", "authorization", "x-api-key", "cookie",
-     "x-real-ip", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-request-id"}
+    {"host", "content-length", "expect", "authorization", "x-api-key", "cookie", "x-real-ip", "forwarded", "x-request-id"}
 )
-_INTERNAL_PREFIX = "x-latchkey-"
+# Whatever a client claims about internal identity or the path it came by is replaced, never passed on.
+_SET_BY_GATEWAY_PREFIXES = ("x-latchkey-", "x-forwarded-")
 _NOT_RELAYED = HOP_BY_HOP | frozenset({"content-length"})
 _CHUNK = 64 * 1024
 
@@ -59,7 +59,7 @@ def upstream_headers(request: web.Request, identity_token: str | None) -> list[t
     headers = [
         (name, value)
         for name, value in request.headers.items()
-        if (lowered := name.lower()) not in _NOT_FORWARDED and not lowered.startswith(_INTERNAL_PREFIX)
+        if (lowered := name.lower()) not in _NOT_FORWARDED and not lowered.startswith(_SET_BY_GATEWAY_PREFIXES)
     ]
     cookie = request.headers.get("Cookie")
     if cookie:

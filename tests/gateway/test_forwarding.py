@@ -57,7 +57,13 @@ async def test_a_body_without_credentials_is_forwarded_byte_for_byte(gateway_to,
 
 async def test_spoofed_internal_headers_are_dropped_and_replaced(gateway_to, echo, sessions, http):
     system = await gateway_to()
-    spoofed = {"X-Latchkey-Identity": "forged.jwt.value", "X-Real-IP": "6.6.6.6", "X-Forwarded-For": "6.6.6.6"}
+    spoofed = {
+        "X-Latchkey-Identity": "forged.jwt.value",
+        "X-Real-IP": "6.6.6.6",
+        "X-Forwarded-For": "6.6.6.6",
+        "X-Forwarded-Proto": "https",
+        "Forwarded": "for=6.6.6.6",
+    }
     async with http.get(system.gateway + "/api/v1/sso/providers", headers=spoofed) as response:
         assert response.status == 200
         seen = await response.json()
@@ -65,6 +71,8 @@ async def test_spoofed_internal_headers_are_dropped_and_replaced(gateway_to, ech
     assert "forged.jwt.value" not in json.dumps(seen)
     assert seen["headers"]["x-real-ip"] == "127.0.0.1"
     assert seen["headers"]["x-forwarded-for"] == "6.6.6.6, 127.0.0.1"
+    assert seen["headers"]["x-forwarded-proto"] == "http"
+    assert "forwarded" not in seen["headers"]
     # On an authenticated route the forged header vouches for nobody.
     async with http.get(system.gateway + "/api/1/users/me", headers=spoofed) as response:
         assert response.status == 401

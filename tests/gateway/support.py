@@ -63,10 +63,10 @@ class Echo:
             return streamed
         return web.json_response(seen)
 
-    async def start(self) -> Echo:
+    async def start(self, *, keepalive_timeout: float = 75.0) -> Echo:
         app = web.Application(client_max_size=10 * 1024**2)
         app.router.add_route("*", "/{tail:.*}", self.handle)
-        self.runner = web.AppRunner(app, access_log=None)
+        self.runner = web.AppRunner(app, access_log=None, keepalive_timeout=keepalive_timeout)
         await self.runner.setup()
         await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
         return self

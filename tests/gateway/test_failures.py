@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
+from latchkey.settings import Env
 from latchkey_cli.embedded import free_port
 
-from .support import new_session
+from .support import Echo, new_session
 
 
 async def test_a_dead_service_is_503_fast_and_other_families_keep_working(start_system, echo, sessions, http):
@@ -67,3 +69,15 @@ async def test_redis_down_is_503_for_credentials_while_public_routes_keep_workin
         assert (await response.json())["error"]["code"] == "service_unavailable"
     async with http.get(system.gateway + "/api/v1/sso/providers") as response:
         assert response.status == 200
+
+
+async def test_an_upstream_that_closes_idle_connections_costs_no_failed_request(start_system, base_env, http):
+    impatient = await Echo(Env(base_env).key_map("INTERNAL_PUBLIC_KEYS")).start(keepalive_timeout=0.1)
+    try:
+        system = await start_system(("gateway",), OIDC_LINK_URLS=impatient.url)
+        for _ in range(3):
+            async with http.get(system.gateway + "/api/v1/sso/providers") as response:
+                assert response.status == 200
+            await asyncio.sleep(0.3)  # the upstream has closed the pooled connection by now
+    finally:
+        await impatient.stop()

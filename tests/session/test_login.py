@@ -176,3 +176,13 @@ async def test_login_rehashes_a_password_made_with_older_parameters(start_system
     password_hash = await db.fetchval("SELECT password_hash FROM session.users WHERE userid = 1")
     assert password_hash.startswith("$argon2id$") and "m=2048,t=2" in password_hash
     await login(http, stronger)  # the new hash verifies the same password
+
+
+async def test_an_unreachable_redis_is_503_with_retry_after_not_500(start_system, http, make_user):
+    from latchkey_cli.embedded import free_port
+
+    system = await start_system(("session",), REDIS_URL=f"redis://127.0.0.1:{free_port()}/0", **CHEAP_ARGON2)
+    await make_user(system)
+    status, body, response = await post_login(http, system, json={"email": "ada@example.com", "password": PASSWORD})
+    assert status == 503 and body["error"]["code"] == "service_unavailable"
+    assert response.headers["Retry-After"]

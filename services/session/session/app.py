@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import asyncpg
+import redis.exceptions
 from aiohttp import web
 
 from latchkey import migrations, storage
-from latchkey.errors import envelope_by_path
+from latchkey.errors import ServiceUnavailable, envelope_by_path
 from latchkey.logs import configure_logging
 from latchkey.web import create_app, postgres_ready, redis_ready
 
@@ -27,9 +29,30 @@ async def context_ctx(app: web.Application) -> AsyncIterator[None]:
         app[CONTEXT].passwords.close()
 
 
+_DEPENDENCY_DOWN = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+@web.middleware
+async def dependency_down_middleware(request: web.Request, handler) -> web.StreamResponse:
+    """PostgreSQL or Redis out of reach is 503 with Retry-After (SPEC.md), not a 500."""
+    try:
+        return await handler(request)
+    except _DEPENDENCY_DOWN as error:
+        raise ServiceUnavailable("A data store of the session service is unavailable.") from error
+
+
 def init_app(settings: Settings) -> web.Application:
     configure_logging(settings.common.service, settings.common.log_level)
     app = create_app(settings.common, envelope_for=envelope_by_path, readiness=[postgres_ready, redis_ready])
+    app.middlewares.append(dependency_down_middleware)  # inside the error middleware, which renders it
     app[SESSION_SETTINGS] = settings
     app.cleanup_ctx.append(storage.postgres_ctx(settings.common.database_url))
     app.cleanup_ctx.append(migrations.require_current(SCHEMA, MIGRATIONS))

@@ -81,15 +81,21 @@ class Authenticator:
         return Authentication(first, all(c.is_cookie for c in credentials), org_slug)
 
     async def attempt(self, credentials: tuple[Credential, ...]) -> Authentication | None:
-        """For public routes: the principal when the credentials are good, else anonymous.
+        """For public routes: like `authenticate`, but a bad *cookie* alone means anonymous.
 
-        Falling back is harmless there (the route needs nobody) and keeps a stale
-        cookie from blocking the very sign-in that would replace it.
+        A browser cannot drop an HttpOnly cookie that went stale, and the route needs
+        nobody, so refusing would only lock the user out of the sign-in that replaces
+        it. Credentials the client chose to send (header, query, body) stay strict.
         """
         try:
             return await self.authenticate(credentials)
         except LatchkeyError:
-            return None
+            explicit = tuple(c for c in credentials if not c.is_cookie)
+            if not explicit:
+                return None
+            if len(explicit) == len(credentials):
+                raise
+        return await self.authenticate(explicit)
 
     async def _verified(self, credential: Credential) -> Principal:
         try:

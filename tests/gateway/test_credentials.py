@@ -84,12 +84,19 @@ async def test_cookie_state_changes_need_our_origin(gateway_to, echo, sessions, 
         assert response.status == 200
 
 
-async def test_a_stale_cookie_does_not_block_public_routes(gateway_to, echo, http):
+async def test_a_stale_cookie_does_not_block_public_routes(gateway_to, echo, sessions, http):
     system = await gateway_to()
     async with http.post(system.gateway + "/api/1/auth/session", json={"email": "a@example.com"}, headers={"Cookie": "sesskey=" + "b" * 26}) as response:
         assert response.status == 200
         seen = await response.json()
     assert seen["principal"] is None and "cookie" not in seen["headers"]
+    fresh = await new_session(sessions, 91)
+    stale_and_fresh = {"Cookie": "sesskey=" + "b" * 26, "Authorization": "Bearer " + fresh}
+    async with http.get(system.gateway + "/api/v1/sso/providers", headers=stale_and_fresh) as response:
+        assert (await response.json())["principal"]["sub"] == "91"
+    # What the client chose to send is still judged strictly, even on a public route.
+    async with http.get(system.gateway + "/api/v1/sso/providers", headers={"Authorization": "Bearer " + "c" * 26}) as response:
+        assert await error_of(response) == (401, "session_expired")
 
 
 async def test_org_routes_refuse_user_credentials_and_sso_needs_an_interactive_session(gateway_to, echo, sessions, http):

@@ -26,6 +26,12 @@ class InFlight(Generic[T]):
         if task is None:
             task = asyncio.ensure_future(verify())
             self._running[key] = task
-            task.add_done_callback(lambda done: self._running.pop(key, None) if self._running.get(key) is done else None)
+            task.add_done_callback(lambda done: self._forget(key, done))
         # Shielded: a client that goes away does not cancel the others' verification.
         return await asyncio.shield(task)
+
+    def _forget(self, key: str, done: asyncio.Task[T]) -> None:
+        if self._running.get(key) is done:
+            del self._running[key]
+        if not done.cancelled():
+            done.exception()  # retrieved here, so a verification nobody waits for any more logs no warning

@@ -1,18 +1,14 @@
 """Entry point: `latchkey-gateway` or `python -m gateway`."""
 
-from latchkey.settings import SettingsError
-from latchkey.web import run
+from latchkey.web import serve
 
+from . import SERVICE
 from .app import init_app
 from .settings import Settings
 
 
 def main() -> None:
-    try:
-        settings = Settings.from_env()
-    except SettingsError as error:
-        raise SystemExit(f"gateway: configuration error: {error}") from None
-    run(init_app(settings), settings.common.host, settings.common.port)
+    serve(SERVICE, Settings.from_env, init_app)
 
 
 if __name__ == "__main__":

@@ -13,13 +13,14 @@ import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
 from . import logs
 from .errors import Envelope, ServiceUnavailable, Unauthenticated, error_middleware
-from .settings import CommonSettings
+from .settings import CommonSettings, SettingsError
 from .storage import PG_POOL, REDIS
 from .tokens import IDENTITY_HEADER, Principal, TokenVerifier
 
@@ -182,3 +183,12 @@ def run(app: web.Application, host: str, port: int) -> None:
     loop = loop_factory()
     asyncio.set_event_loop(loop)
     web.run_app(app, host=host, port=port, access_log=None, print=None, loop=loop, shutdown_timeout=5)
+
+
+def serve(service: str, load_settings: Callable[[], Any], init_app: Callable[[Any], web.Application]) -> None:
+    """A process's `main`: settings (one clear line when they are wrong), then the app until a signal."""
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        raise SystemExit(f"{service}: configuration error: {error}") from None
+    run(init_app(settings), settings.common.host, settings.common.port)

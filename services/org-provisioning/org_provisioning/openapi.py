@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from latchkey.errors import PROBLEM_SCHEMA
+
 from .users import MAX_LIMIT, NAME_MAX, ROLES
 
 _PROBLEM = {"content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
@@ -59,17 +61,7 @@ _USER = {
 }
 
 _SCHEMAS = {
-    "Problem": {
-        "type": "object",
-        "required": ["type", "title", "status", "code"],
-        "properties": {
-            "type": {"type": "string"},
-            "title": {"type": "string"},
-            "status": {"type": "integer"},
-            "code": {"type": "string"},
-            "fields": {"type": "object", "additionalProperties": {"type": "string"}},
-        },
-    },
+    "Problem": PROBLEM_SCHEMA,
     "OrganizationUser": _USER,
     "UserUpdate": {
         "type": "object",

@@ -27,7 +27,7 @@ from .tokens import IDENTITY_HEADER, Principal, TokenVerifier
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 
-PRINCIPAL_KEY = "latchkey.principal"
+PRINCIPAL_KEY = web.RequestKey("latchkey.principal", Principal)
 SETTINGS = web.AppKey("common_settings", CommonSettings)
 VERIFIER = web.AppKey("token_verifier", TokenVerifier)
 

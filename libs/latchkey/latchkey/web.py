@@ -20,6 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 
 from . import logs
 from .errors import Envelope, ServiceUnavailable, Unauthenticated, error_middleware
+from .migrations import MigrationError
 from .settings import CommonSettings, SettingsError
 from .storage import PG_POOL, REDIS
 from .tokens import IDENTITY_HEADER, Principal, TokenVerifier
@@ -191,4 +192,7 @@ def serve(service: str, load_settings: Callable[[], Any], init_app: Callable[[An
         settings = load_settings()
     except SettingsError as error:
         raise SystemExit(f"{service}: configuration error: {error}") from None
-    run(init_app(settings), settings.common.host, settings.common.port)
+    try:
+        run(init_app(settings), settings.common.host, settings.common.port)
+    except MigrationError as error:  # a database that is behind: say what to run, not a traceback
+        raise SystemExit(f"{service}: {error}") from None

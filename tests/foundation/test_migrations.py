@@ -7,7 +7,10 @@ real test database, and drops it afterwards.
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
+import subprocess
+import sys
 from pathlib import Path
 
 import asyncpg
@@ -17,6 +20,7 @@ from aiohttp import web
 from latchkey import migrations
 from latchkey.migrations import MigrationError
 from latchkey_cli import devconfig, migrate
+from latchkey_cli.embedded import free_port
 from session.app import init_app as init_session_app
 from session.settings import Settings as SessionSettings
 
@@ -152,3 +156,19 @@ async def test_a_service_refuses_to_start_on_an_unmigrated_database(empty_databa
     runner = web.AppRunner(init_session_app(SessionSettings.from_env(env)))
     await runner.setup()
     await runner.cleanup()
+
+
+def test_a_service_process_on_an_unmigrated_database_exits_with_one_line_naming_the_fix(empty_database_url, servers, tmp_path):
+    env = {
+        **devconfig.generate_secrets(),
+        "DATABASE_URL": empty_database_url,
+        "REDIS_URL": servers["redis"],
+        "SESSION_PORT": str(free_port()),
+        "PATH": "/usr/bin:/bin",
+        "LATCHKEY_ENV_FILE": str(tmp_path / "none.env"),
+    }
+    result = subprocess.run([sys.executable, "-m", "session"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert re.fullmatch(r"session: database schema 'session' is behind \(0001_\w+.*\); run `latchkey migrate`", last_line), last_line

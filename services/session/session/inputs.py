@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +14,8 @@ from latchkey.tokens import Principal
 from latchkey.web import principal_of
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# PostgreSQL text cannot hold NUL, and UTF-8 cannot hold a lone surrogate; JSON can spell both.
+_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
 async def read_body(request: web.Request, *, form: bool = True) -> dict[str, Any]:
@@ -21,16 +24,38 @@ async def read_body(request: web.Request, *, form: bool = True) -> dict[str, Any
     if content_type == "application/json" or content_type.endswith("+json"):
         try:
             body = json.loads(await request.read() or b"{}")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # malformed, not UTF-8, or nested past the parser's depth
             raise BadRequest("The body is not valid JSON.") from None
         if not isinstance(body, dict):
             raise BadRequest("The body must be a JSON object.")
-        return body
+        return _clean_text(body)
     if form and content_type in FORM_TYPES:
-        return {key: value for key, value in (await request.post()).items() if isinstance(value, str)}
+        try:
+            fields = await request.post()
+        except ValueError:  # not UTF-8, or a broken multipart body
+            raise BadRequest("The form body cannot be read.") from None
+        return _clean_text({key: value for key, value in fields.items() if isinstance(value, str)})
     if not await request.read():
         return {}
     raise UnsupportedMediaType()
+
+
+def _is_text(value: Any) -> bool:
+    if isinstance(value, str):
+        return _NOT_TEXT.search(value) is None
+    if isinstance(value, dict):
+        return all(_is_text(key) and _is_text(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(_is_text(item) for item in value)
+    return True
+
+
+def _clean_text(body: dict[str, Any]) -> dict[str, Any]:
+    """The body, once no string in it holds a NUL or a lone surrogate (400 naming the fields, not a 500)."""
+    bad = {key: "must not contain NUL or invalid characters" for key, value in body.items() if not _is_text(value)}
+    if bad or not all(_is_text(key) for key in body):
+        raise ValidationFailed(bad or {"body": "must not contain NUL or invalid characters"})
+    return body
 
 
 def strings(body: dict[str, Any], *names: str) -> tuple[str, ...]:

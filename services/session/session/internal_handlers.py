@@ -19,10 +19,10 @@ _MAX_ID = 2**31 - 1  # ids are PostgreSQL integers
 
 
 def _path_id(request: web.Request, name: str) -> int:
-    value = int(request.match_info[name])  # the route only matches digits
-    if value > _MAX_ID:
+    raw = request.match_info[name]  # the route only matches digits
+    if len(raw) > 10 or int(raw) > _MAX_ID:  # int() refuses thousands of digits; no id has more than ten
         raise NotFound()
-    return value
+    return int(raw)
 
 
 def _names(value: object, field: str) -> list[str]:
@@ -88,13 +88,15 @@ async def list_org_users(request: web.Request) -> web.Response:
 
 async def get_org_user(request: web.Request) -> web.Response:
     require_service(request, "org-provisioning")
-    user = await users.require_org_user(request.app[CONTEXT], _path_id(request, "orgId"), request.match_info["userName"])
+    user_name = check_user_name(request.match_info["userName"])
+    user = await users.require_org_user(request.app[CONTEXT], _path_id(request, "orgId"), user_name)
     return web.json_response({"user": users.user_out(user)})
 
 
 async def delete_org_user(request: web.Request) -> web.Response:
     require_service(request, "org-provisioning")
-    await users.deprovision_org_user(request.app[CONTEXT], _path_id(request, "orgId"), request.match_info["userName"])
+    user_name = check_user_name(request.match_info["userName"])
+    await users.deprovision_org_user(request.app[CONTEXT], _path_id(request, "orgId"), user_name)
     return web.Response(status=204)
 
 

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
 from latchkey.errors import BadRequest, Forbidden, ForbiddenAuthMethod, UnsupportedMediaType, ValidationFailed
+from latchkey.text import unstorable_fields
 from latchkey.tokens import Principal
 from latchkey.web import principal_of
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-# PostgreSQL text cannot hold NUL, and UTF-8 cannot hold a lone surrogate; JSON can spell both.
-_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
 async def read_body(request: web.Request, *, form: bool = True) -> dict[str, Any]:
@@ -40,21 +38,10 @@ async def read_body(request: web.Request, *, form: bool = True) -> dict[str, Any
     raise UnsupportedMediaType()
 
 
-def _is_text(value: Any) -> bool:
-    if isinstance(value, str):
-        return _NOT_TEXT.search(value) is None
-    if isinstance(value, dict):
-        return all(_is_text(key) and _is_text(item) for key, item in value.items())
-    if isinstance(value, list):
-        return all(_is_text(item) for item in value)
-    return True
-
-
 def _clean_text(body: dict[str, Any]) -> dict[str, Any]:
     """The body, once no string in it holds a NUL or a lone surrogate (400 naming the fields, not a 500)."""
-    bad = {key: "must not contain NUL or invalid characters" for key, value in body.items() if not _is_text(value)}
-    if bad or not all(_is_text(key) for key in body):
-        raise ValidationFailed(bad or {"body": "must not contain NUL or invalid characters"})
+    if bad := unstorable_fields(body):
+        raise ValidationFailed(bad)
     return body
 
 

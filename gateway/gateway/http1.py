@@ -16,6 +16,7 @@ are sent as bytes or streamed as they arrive.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -141,56 +142,90 @@ class HostPool:
 
 
 async def read_answer(reader: asyncio.StreamReader, method: str) -> tuple[Answer, bool]:
-    """One HTTP/1.1 response (skipping interim 1xx ones) and whether the connection stays open."""
+    """One HTTP/1.1 response (skipping interim 1xx ones) and whether the connection stays open.
+
+    Anything ambiguous or malformed is a BrokenExchange (a 502), never relayed: a
+    body length two readers could disagree on would desynchronise the pooled
+    connection, and a control character in a header would be refused by our own
+    server only after the handler returned.
+    """
+    interim = False
     while True:
         try:
             head = await reader.readuntil(b"\r\n\r\n")
         except asyncio.LimitOverrunError:
             raise BrokenExchange("response head too large") from None
-        status, reason, headers, length, chunked, close = _parse_head(head)
+        except (ConnectionError, asyncio.IncompleteReadError) as error:
+            if interim:  # the upstream has started answering: the request may have run
+                raise BrokenExchange(f"connection lost: {type(error).__name__}") from error
+            raise
+        status, reason, headers, framing, close = _parse_head(head)
         if status >= 200:
             break
-    if method == "HEAD" or status in _NO_BODY_STATUSES:
-        body = b""
-    elif chunked:
-        body = await _read_chunked(reader)
-    elif length is not None:
-        if length > MAX_RESPONSE_BYTES:
-            raise BrokenExchange("response too large")
-        body = await reader.readexactly(length)
-    else:
-        body = await _read_to_end(reader)  # delimited by the server closing the connection
-        close = True
+        interim = True
+    try:
+        if method == "HEAD" or status in _NO_BODY_STATUSES:
+            body = b""
+        elif framing == "chunked":
+            body = await _read_chunked(reader)
+        elif framing is not None:
+            if framing > MAX_RESPONSE_BYTES:
+                raise BrokenExchange("response too large")
+            body = await reader.readexactly(framing)
+        else:
+            body = await _read_to_end(reader)  # delimited by the server closing the connection
+            close = True
+    except asyncio.LimitOverrunError:
+        raise BrokenExchange("chunk line too long") from None
+    except (ConnectionError, asyncio.IncompleteReadError) as error:
+        # The head arrived, so the upstream ran the request: never resent, whatever the method.
+        raise BrokenExchange(f"connection lost mid-answer: {type(error).__name__}") from error
     return Answer(status, reason, headers, body), not close
 
 
-def _parse_head(head: bytes) -> tuple[int, str, list[tuple[str, str]], int | None, bool, bool]:
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_FORBIDDEN_IN_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_DIGITS = re.compile(r"[0-9]+")
+_HEX = re.compile(rb"[0-9A-Fa-f]{1,15}")
+_STATUS = re.compile(r"[1-9][0-9][0-9]")
+
+
+def _parse_head(head: bytes) -> tuple[int, str, list[tuple[str, str]], int | str | None, bool]:
+    """Status, reason, headers, framing (a length, "chunked" or None: to the close) and whether to close."""
     lines = head[:-4].decode("utf-8", "surrogateescape").split("\r\n")
     version, _, rest = lines[0].partition(" ")
     code, _, reason = rest.partition(" ")
-    if not version.startswith("HTTP/1.") or not code.isdigit():
+    if version not in ("HTTP/1.1", "HTTP/1.0") or not _STATUS.fullmatch(code) or _FORBIDDEN_IN_VALUE.search(reason):
         raise BrokenExchange("not an HTTP/1.x status line")
     headers: list[tuple[str, str]] = []
-    length: int | None = None
-    chunked = False
+    lengths: set[str] = set()
+    codings: list[str] = []
     close = version == "HTTP/1.0"
     for line in lines[1:]:
         name, colon, value = line.partition(":")
-        if not colon:
+        value = value.strip(" \t")
+        if not colon or not _TOKEN.fullmatch(name) or _FORBIDDEN_IN_VALUE.search(value):
             raise BrokenExchange("malformed header line")
-        value = value.strip()
         headers.append((name, value))
         lowered = name.lower()
         if lowered == "content-length":
-            if not value.isdigit():
+            if not _DIGITS.fullmatch(value):
                 raise BrokenExchange("bad Content-Length")
-            length = int(value)
+            lengths.add(value.lstrip("0") or "0")
         elif lowered == "transfer-encoding":
-            chunked = value.lower().endswith("chunked")
+            codings += [coding.strip().lower() for coding in value.split(",") if coding.strip()]
         elif lowered == "connection":
-            tokens = value.lower()
+            tokens = {token.strip() for token in value.lower().split(",")}
             close = "close" in tokens or (close and "keep-alive" not in tokens)
-    return int(code), reason, headers, length, chunked, close
+    if codings:
+        # Only `chunked` is decoded here; a body in another transfer coding cannot be relayed as is.
+        if codings != ["chunked"]:
+            raise BrokenExchange("unsupported transfer coding")
+        # Transfer-Encoding overrides Content-Length (RFC 9112 §6.3), but not on a connection we reuse.
+        return int(code), reason, headers, "chunked", close or bool(lengths)
+    if len(lengths) > 1:
+        raise BrokenExchange("conflicting Content-Length")
+    return int(code), reason, headers, int(lengths.pop()) if lengths else None, close
 
 
 async def _read_to_end(reader: asyncio.StreamReader) -> bytes:
@@ -208,11 +243,10 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
     parts: list[bytes] = []
     total = 0
     while True:
-        size_line = await reader.readuntil(b"\r\n")
-        try:
-            size = int(size_line.split(b";", 1)[0].strip(), 16)
-        except ValueError:
-            raise BrokenExchange("bad chunk size") from None
+        size_line = (await reader.readuntil(b"\r\n"))[:-2].split(b";", 1)[0].strip(b" \t")
+        if not _HEX.fullmatch(size_line):
+            raise BrokenExchange("bad chunk size")
+        size = int(size_line, 16)
         if size == 0:
             while await reader.readuntil(b"\r\n") != b"\r\n":
                 pass  # trailers: not relayed
@@ -220,4 +254,7 @@ async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
         total += size
         if total > MAX_RESPONSE_BYTES:
             raise BrokenExchange("response too large")
-        parts.append((await reader.readexactly(size + 2))[:-2])
+        chunk = await reader.readexactly(size + 2)
+        if chunk[-2:] != b"\r\n":
+            raise BrokenExchange("chunk not followed by CRLF")
+        parts.append(chunk[:-2])

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from latchkey.errors import ValidationFailed
 from latchkey.storage import PG_POOL, REDIS
+from latchkey.text import PROBLEM, is_storable, unstorable_fields
 from latchkey.tokens import Principal
 from latchkey.web import principal_of, require_service
 
@@ -25,9 +26,12 @@ async def _json(request: web.Request) -> Any:
     """The JSON body; an empty body is an empty object (every field is optional somewhere)."""
     try:
         text = await request.text()
-        return json.loads(text) if text.strip() else {}
-    except ValueError:  # malformed JSON or not UTF-8
+        body = json.loads(text) if text.strip() else {}
+    except (ValueError, RecursionError):  # malformed JSON, not UTF-8, or nested past the parser's depth
         raise ValidationFailed({"body": "must be a JSON object"}) from None
+    if not is_storable(body):  # NUL or a lone surrogate would fail in PostgreSQL or in a hash
+        raise ValidationFailed(unstorable_fields(body) if isinstance(body, dict) else {"body": PROBLEM})
+    return body
 
 
 async def _authorized_org(request: web.Request, policy: Policy) -> OrganizationRow:

@@ -142,6 +142,6 @@ async def deprovision_user(directory: SessionDirectory, org: OrganizationRow, us
 def _parse_limit(limit: str | None) -> int:
     if limit is None or limit == "":
         return DEFAULT_LIMIT
-    if not limit.isdigit() or not 1 <= int(limit) <= MAX_LIMIT:
+    if not limit.isdigit() or len(limit) > 3 or not 1 <= int(limit) <= MAX_LIMIT:  # int() refuses thousands of digits
         raise ValidationFailed({"limit": f"must be an integer from 1 to {MAX_LIMIT}"})
     return int(limit)

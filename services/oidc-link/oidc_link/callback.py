@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from latchkey.text import is_storable
+
 from . import links, sign_in
 from .context import SsoContext
 from .errors import ProviderUnavailable, SsoFailed
@@ -66,5 +68,9 @@ async def _verified_identity(ctx: SsoContext, flow: PendingFlow, code: str) -> t
         now=ctx.clock,
         leeway=ctx.settings.id_token_leeway,
     )
-    email = claims.get("email") if isinstance(claims.get("email"), str) else None
+    # The provider's claims are stored: PostgreSQL text refuses NUL, so such a subject is unusable
+    # and such an email is dropped (it is only informative), rather than a 500 mid-redirect.
+    if not isinstance(claims["sub"], str) or not is_storable(claims["sub"]):
+        raise SsoFailed(code="invalid_id_token")
+    email = claims.get("email") if isinstance(claims.get("email"), str) and is_storable(claims["email"]) else None
     return claims["sub"], email

@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from latchkey.cookies import set_session_cookie
-from latchkey.errors import BadRequest
+from latchkey.errors import BadRequest, ValidationFailed
+from latchkey.text import unstorable_fields
 from latchkey.web import principal_of
 
 from . import links, sign_in
@@ -38,10 +39,12 @@ def _bind_browser(response: web.StreamResponse, ctx: SsoContext, started: Starte
 async def _json_object(request: web.Request) -> dict[str, Any]:
     try:
         body = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # malformed, not UTF-8, or nested past the parser's depth
         raise BadRequest("Send a JSON object.", code="validation_failed") from None
     if not isinstance(body, dict):
         raise BadRequest("Send a JSON object.", code="validation_failed")
+    if bad := unstorable_fields(body):  # NUL or a lone surrogate would fail in PostgreSQL or a hash
+        raise ValidationFailed(bad)
     return body
 
 

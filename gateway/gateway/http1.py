@@ -60,6 +60,10 @@ class _Connection:
     def close(self) -> None:
         self.writer.close()
 
+    def abort(self) -> None:
+        """Close now, dropping anything unsent: after a failure no byte of it is worth delivering."""
+        self.writer.transport.abort()
+
 
 class HostPool:
     """Keep-alive connections to one upstream instance."""
@@ -81,7 +85,7 @@ class HostPool:
         try:
             answer, keep_alive = await self._send_and_read(connection, method, target, headers, body)
         except (ConnectionError, asyncio.IncompleteReadError) as error:
-            connection.close()
+            connection.abort()
             nothing_read = not isinstance(error, asyncio.IncompleteReadError) or not error.partial
             if reused and nothing_read and not callable(body):
                 # The server closed this idle connection as we reused it: it saw nothing, so resend once.
@@ -89,12 +93,12 @@ class HostPool:
                 try:
                     answer, keep_alive = await self._send_and_read(connection, method, target, headers, body)
                 except BaseException:
-                    connection.close()
+                    connection.abort()
                     raise
             else:
                 raise BrokenExchange(f"connection lost: {type(error).__name__}") from error
         except BaseException:
-            connection.close()
+            connection.abort()
             raise
         if keep_alive and len(self._idle) < MAX_IDLE:
             connection.idle_since = time.monotonic()
@@ -135,7 +139,9 @@ class HostPool:
             async for chunk in body():
                 if chunk:
                     writer.write(b"%x\r\n%b\r\n" % (len(chunk), chunk))
-                    await writer.drain()
+                    # An upstream that stops reading would otherwise hold this request (and the client) forever.
+                    async with asyncio.timeout(self._read_timeout):
+                        await writer.drain()
             writer.write(b"0\r\n\r\n")
         async with asyncio.timeout(self._read_timeout):
             return await read_answer(connection.reader, method)

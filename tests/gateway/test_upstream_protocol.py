@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 
+import aiohttp
 import pytest
 
 from latchkey_cli.embedded import free_port
@@ -139,3 +140,34 @@ async def test_a_post_whose_answer_broke_off_is_never_sent_twice(upstream_answer
     upstream.close_after = True
     await _assert_bad_gateway(http, url, "POST")
     assert len(upstream.requests) == 2
+
+
+async def test_an_upstream_that_stops_reading_a_streamed_body_is_504_not_a_hang(start_system):
+    done = asyncio.Event()
+
+    async def swallow_head_then_stall(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        await done.wait()  # never reads the body, never answers
+        writer.close()
+
+    port = free_port()
+    server = await asyncio.start_server(swallow_head_then_stall, "127.0.0.1", port)
+    try:
+        system = await start_system(
+            ("gateway",), ORG_PROVISIONING_URLS=f"http://127.0.0.1:{port}",
+            GATEWAY_READ_TIMEOUT="0.5", GATEWAY_MAX_BODY_BYTES=str(64 * 1024 * 1024),
+        )
+
+        async def big_body():
+            for _ in range(32):
+                yield b"z" * (1024 * 1024)
+
+        headers = {"Content-Type": "application/octet-stream"}
+        # A client of its own, closed here: the gateway stops draining the rest of the upload at once.
+        async with asyncio.timeout(10), aiohttp.ClientSession() as client:
+            async with client.post(system.gateway + "/api/auth/refresh-token", data=big_body(), headers=headers) as response:
+                assert response.status == 504
+                assert (await response.json())["code"] == "gateway_timeout"
+    finally:
+        done.set()
+        server.close()

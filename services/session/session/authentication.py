@@ -23,15 +23,14 @@ INTERACTIVE = frozenset({"oauth"})
 
 async def authenticate(ctx: Context, email: str, password: str, *, address: str | None) -> UserRecord:
     """The user whose email and password these are; the same InvalidCredentials (and cost) for any failure."""
-    failures = await ctx.limiter.check(email, address)
+    # The attempt counts as a failure from here on (so concurrent guesses cannot all pass), until it succeeds.
+    await ctx.limiter.reserve(email, address)
     user = await repository.find_user_by_email(ctx.db, email)
     matches = await ctx.passwords.verify(user.password_hash if user else None, password)
     if user is None or not matches or user.disabled:
-        await ctx.limiter.record_failure(email, address)
         log.info("password rejected", extra={"fields": {"email": short_fingerprint(email.strip().lower())}})
         raise InvalidCredentials()
-    if failures:
-        await ctx.limiter.record_success(email)
+    await ctx.limiter.release(email, address)
     if ctx.passwords.needs_rehash(user.password_hash):
         new_hash = await ctx.passwords.hash(password)
         await repository.upgrade_password_hash(ctx.db, user.userid, old_hash=user.password_hash, new_hash=new_hash)

@@ -28,11 +28,11 @@ async def change_password(
     user = await require_user(ctx, userid)
     if user.password_hash is not None:
         if user.email:
-            await ctx.limiter.check(user.email, address)
+            await ctx.limiter.reserve(user.email, address)
         if not await ctx.passwords.verify(user.password_hash, current):
-            if user.email:
-                await ctx.limiter.record_failure(user.email, address)
             raise ValidationFailed({"currentPassword": "does not match the current password"})
+        if user.email:
+            await ctx.limiter.release(user.email, address)
     return await _replace_password(ctx, user, new, keep_session=keep_session)
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from gateway.pipelined_redis import PipelinedRedis
 
@@ -52,5 +54,42 @@ async def test_the_database_in_the_url_is_selected(servers, redis_client):
         assert await redis_client.get("only-in-3") is None
         assert await client.get("only-in-3") == b"x"
         await client.delete("only-in-3")
+    finally:
+        await client.aclose()
+
+
+async def test_replies_stay_with_their_callers_through_cancellations_and_a_killed_connection(pipelined, redis_client):
+    # A reply handed to the wrong caller would give one user another's session: every
+    # answer that arrives must be the caller's own, whatever happens around it.
+    await redis_client.mset({f"k{i}": f"value-{i}" for i in range(600)})
+    await pipelined.ping()
+    for round_ in range(3):
+        tasks = [asyncio.create_task(pipelined.get(f"k{i}")) for i in range(600)]
+        await asyncio.sleep(0)  # the commands are written
+        for task in tasks[round_::5]:
+            task.cancel()
+        if round_ == 1:
+            await redis_client.client_kill_filter(_type="normal", skipme=True)
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        for i, result in enumerate(results):
+            if isinstance(result, bytes):
+                assert result == f"value-{i}".encode()
+            else:
+                assert isinstance(result, asyncio.CancelledError | RedisConnectionError), result
+        assert sum(isinstance(result, bytes) for result in results) >= (0 if round_ == 1 else 400)
+    assert await asyncio.gather(*(pipelined.get(f"k{i}") for i in range(50))) == [f"value-{i}".encode() for i in range(50)]
+
+
+async def test_a_timed_out_command_never_shifts_its_reply_to_a_later_caller(servers, redis_client):
+    await redis_client.mset({"first": "1", "second": "2"})
+    client = PipelinedRedis(servers["redis"], timeout=0.2)
+    try:
+        await client.ping()
+        await redis_client.execute_command("CLIENT", "PAUSE", 400, "ALL")
+        with pytest.raises(RedisTimeoutError):
+            await client.get("first")  # its reply comes once the pause ends, to nobody
+        await asyncio.sleep(0.3)
+        assert await client.get("second") == b"2"
+        assert await client.get("first") == b"1"
     finally:
         await client.aclose()

@@ -59,6 +59,9 @@ class _Protocol(asyncio.Protocol):
     def send(self, command: bytes) -> asyncio.Future:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
+        if self.lost:  # nobody would ever answer it
+            future.set_exception(RedisConnectionError("Connection to Redis lost."))
+            return future
         self.pending.append(future)
         self.outgoing.append(command)
         if not self.flush_scheduled:
@@ -143,8 +146,15 @@ class PipelinedRedis:
                         _transport, protocol = await loop.create_connection(_Protocol, host, port, ssl=context)
             except (OSError, TimeoutError) as error:
                 raise RedisConnectionError(f"Cannot connect to Redis: {type(error).__name__}") from None
-            for setup in self._setup_commands():
-                await self._execute(protocol, setup)
+            try:
+                for setup in self._setup_commands():
+                    await self._execute(protocol, setup)
+                if protocol.lost:
+                    raise RedisConnectionError("Connection to Redis lost.")
+            except BaseException:
+                if protocol.transport is not None:  # a caller cancelled mid-setup must not leave a connection open
+                    protocol.transport.close()
+                raise
             self._protocol = protocol  # only now may other callers use it: AUTH and SELECT come first
             return protocol
 

@@ -93,3 +93,18 @@ async def test_a_timed_out_command_never_shifts_its_reply_to_a_later_caller(serv
         assert await client.get("first") == b"1"
     finally:
         await client.aclose()
+
+
+async def test_a_caller_cancelled_while_connecting_leaves_no_connection_behind(servers, redis_client):
+    client = PipelinedRedis(servers["redis"].rsplit("/", 1)[0] + "/3")  # SELECT runs before first use
+    try:
+        before = len(await redis_client.client_list())
+        await redis_client.execute_command("CLIENT", "PAUSE", 300, "ALL")
+        attempt = asyncio.create_task(client.get("x"))
+        await asyncio.sleep(0.1)  # connected, waiting for the SELECT reply
+        attempt.cancel()
+        await asyncio.sleep(0.3)
+        assert await client.get("x") is None
+        assert len(await redis_client.client_list()) == before + 1
+    finally:
+        await client.aclose()

@@ -141,7 +141,7 @@ class TokenVerifier:
                 options={"require": ["exp", "iat", "iss", "aud", "sub"]},
                 leeway=2,
             )
-        except jwt.PyJWTError:
+        except (jwt.PyJWTError, UnicodeError):  # a header of non-UTF-8 bytes arrives with surrogates
             raise Unauthenticated("Internal token is not valid.", code="invalid_internal_token") from None
 
     def principal(self, token: str) -> Principal:

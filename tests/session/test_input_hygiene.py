@@ -89,3 +89,27 @@ async def test_user_id_of_thousands_of_digits_is_not_found(session_system, http)
     ) as response:
         body = await response.json()
     assert response.status == 404, body
+
+
+async def _raw(url: str, head: bytes, body: bytes = b"") -> int:
+    """The status of a request written byte by byte (aiohttp's client refuses non-UTF-8 header values)."""
+    import asyncio
+
+    host, port = url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(head + b"Host: x\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    await writer.drain()
+    status_line = await reader.readline()
+    writer.close()
+    return int(status_line.split()[1])
+
+
+async def test_login_with_a_non_utf8_client_address_header_is_answered(session_system):
+    body = b'{"email": "ada@example.com", "password": "wrong password"}'
+    head = b"POST /api/1/auth/session HTTP/1.1\r\nX-Real-IP: \xff\xfe\r\nContent-Type: application/json\r\n"
+    assert await _raw(session_system.urls["session"], head, body) == 401
+
+
+async def test_non_utf8_identity_or_service_token_is_unauthenticated(session_system):
+    assert await _raw(session_system.urls["session"], b"GET /api/1/users/me HTTP/1.1\r\nX-Latchkey-Identity: \xff\xfe\r\n") == 401
+    assert await _raw(session_system.urls["session"], b"GET /internal/users/1 HTTP/1.1\r\nAuthorization: Bearer \xff\xfe\r\n") == 401

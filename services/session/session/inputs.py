@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from latchkey.errors import BadRequest, Forbidden, ForbiddenAuthMethod, UnsupportedMediaType, ValidationFailed
-from latchkey.text import unstorable_fields
+from latchkey.text import is_storable, unstorable_fields
 from latchkey.tokens import Principal
 from latchkey.web import principal_of
 
@@ -54,8 +54,9 @@ def strings(body: dict[str, Any], *names: str) -> tuple[str, ...]:
 
 
 def client_address(request: web.Request) -> str | None:
-    """The gateway puts the client's address in X-Real-IP; without it, the peer."""
-    return request.headers.get("X-Real-IP") or request.remote
+    """The gateway puts the client's address in X-Real-IP; without it (or unusable as a Redis key), the peer."""
+    claimed = request.headers.get("X-Real-IP")
+    return claimed if claimed and is_storable(claimed) else request.remote
 
 
 def user_principal(request: web.Request, *, refuse_api_key: bool = False) -> tuple[Principal, int]:

@@ -41,3 +41,18 @@ async def test_id_token_subject_with_nul_is_an_invalid_id_token(browser, db):
     landed = await browser.link(101, "acme", login_as="al\x00ice")
     assert query_of(landed)["sso_error"] == "invalid_id_token"
     assert await db.fetchval("SELECT count(*) FROM oidc.links") == 0
+
+
+async def test_callback_with_a_non_utf8_flow_cookie_is_an_invalid_state(browser):
+    import asyncio
+
+    callback_url = await browser.authorize(await browser.start_link(101, "acme"))
+    host_port, _, path = callback_url.removeprefix("http://").partition("/")
+    host, port = host_port.split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(b"GET /" + path.encode() + b" HTTP/1.1\r\nHost: x\r\nCookie: sso_flow=\xff\xfe\r\nConnection: close\r\n\r\n")
+    await writer.drain()
+    head = (await reader.read(4096)).decode("latin-1")
+    writer.close()
+    assert head.startswith("HTTP/1.1 303"), head[:200]
+    assert "sso_error=invalid_state" in head

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode
 from aiohttp import web
 
 from latchkey.cookies import SESSION_COOKIE
-from latchkey.errors import InvalidCredentials, PayloadTooLarge
+from latchkey.errors import AmbiguousCredentials, InvalidCredentials, PayloadTooLarge
 
 SESSKEY_PARAM = "sesskey"
 APIKEY_PARAM = "apikey"
@@ -61,14 +61,16 @@ def _param_kind(name: str) -> Kind:
 
 
 def header_credentials(request: web.Request) -> list[Credential]:
-    found: list[Credential] = []
+    # Every copy of a repeated header counts: checking only the first would ignore a wrong second one.
     headers = request.headers
-    authorization = headers.get("Authorization")
-    if authorization is not None:
-        found.append(_authorization_credential(authorization))
-    api_key = headers.get("X-API-Key")
-    if api_key:
-        org_id = headers.get("x-org-id")
+    found = [_authorization_credential(value) for value in headers.getall("Authorization", ())]
+    org_ids = {org_id for org_id in headers.getall("x-org-id", ()) if org_id}
+    if len(org_ids) > 1:
+        raise AmbiguousCredentials()
+    org_id = org_ids.pop() if org_ids else None
+    for api_key in headers.getall("X-API-Key", ()):
+        if not api_key:
+            continue
         if org_id:
             found.append(Credential(Kind.ORG_KEY, api_key, "header", org_id))
         else:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+from multidict import CIMultiDict
+
 from session.sessions import SessionStore
 
 from .support import new_session
@@ -113,3 +115,20 @@ async def test_org_routes_refuse_user_credentials_and_sso_needs_an_interactive_s
         assert await error_of(response) == (403, "forbidden_auth_method")
     async with http.get(system.gateway + "/api/v1/sso", headers=bearer) as response:
         assert response.status == 200
+
+
+async def test_a_repeated_credential_header_is_checked_in_every_copy(gateway_to, echo, sessions, http):
+    # A proxy or client library may send a header twice; the wrong copy must not be ignored.
+    system = await gateway_to()
+    good = await new_session(sessions, 57)
+    twice = CIMultiDict([("Authorization", "Bearer " + good), ("Authorization", "Bearer wrong")])
+    async with http.get(system.gateway + ME, headers=twice) as response:
+        assert await error_of(response) == (401, "session_expired")
+    other = await new_session(sessions, 58)
+    twice = CIMultiDict([("Authorization", "Bearer " + good), ("Authorization", "Bearer " + other)])
+    async with http.get(system.gateway + ME, headers=twice) as response:
+        assert await error_of(response) == (400, "ambiguous_credentials")
+    two_orgs = CIMultiDict([("x-org-id", "acme"), ("x-org-id", "other"), ("X-API-Key", "lk_key")])
+    async with http.get(system.gateway + "/api/organization/acme/users", headers=two_orgs) as response:
+        assert response.status == 400
+    assert echo.seen == []

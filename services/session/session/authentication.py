@@ -25,7 +25,7 @@ async def authenticate(ctx: Context, email: str, password: str, *, address: str 
     """The user whose email and password these are; the same InvalidCredentials (and cost) for any failure."""
     # The attempt counts as a failure from here on (so concurrent guesses cannot all pass), until it succeeds.
     await ctx.limiter.reserve(email, address)
-    user = await repository.find_user_by_email(ctx.db, email)
+    user = _same_email(await repository.find_user_by_email(ctx.db, email), email)
     matches = await ctx.passwords.verify(user.password_hash if user else None, password)
     if user is None or not matches or user.disabled:
         log.info("password rejected", extra={"fields": {"email": short_fingerprint(email.strip().lower())}})
@@ -34,6 +34,18 @@ async def authenticate(ctx: Context, email: str, password: str, *, address: str 
     if ctx.passwords.needs_rehash(user.password_hash):
         new_hash = await ctx.passwords.hash(password)
         await repository.upgrade_password_hash(ctx.db, user.userid, old_hash=user.password_hash, new_hash=new_hash)
+    return user
+
+
+def _same_email(user: UserRecord | None, email: str) -> UserRecord | None:
+    """The user, if `email` is theirs in the lowercase that keys lockout counters and cached Basic.
+
+    PostgreSQL's lower() follows the database locale: under a UTF-8 one it maps
+    'İ' to 'i' where Python gives 'i̇', so a variant could reach the row with its
+    own lockout counter and a cache version that revocation never deletes.
+    """
+    if user is None or (user.email or "").strip().lower() != email.strip().lower():
+        return None
     return user
 
 

@@ -1,10 +1,11 @@
 """The services behind the gateway: base URLs, round robin, and what a failure means.
 
 Each service may run as several instances (`SESSION_URLS=http://a,http://b`).
-Requests rotate over them; an instance that refuses the connection is skipped
-(nothing was sent, so trying the next one is safe for any method). When every
-instance refuses, the answer is 503 with `Retry-After`; a connect or read
-timeout is 504; any other broken exchange is 502.
+Requests rotate over them; an instance that refuses the connection, or does not
+accept it within the connect timeout, is skipped (nothing was sent, so trying the
+next one is safe for any method). When every instance is skipped, the answer is
+503 with `Retry-After`; a read timeout (or an upstream that stops reading the
+request body) is 504; any other broken exchange is 502.
 """
 
 from __future__ import annotations

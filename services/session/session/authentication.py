@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterable
 
 from latchkey import credential_cache
-from latchkey.errors import Forbidden, InvalidCredentials
+from latchkey.errors import Conflict, Forbidden, InvalidCredentials
 from latchkey.security import short_fingerprint
 
 from . import repository
@@ -55,8 +55,23 @@ async def login(ctx: Context, email: str, password: str, *, address: str | None)
     sesskey, session = await ctx.sessions.create(
         user_id=user.userid, org_id=user.partnerid, role=user.role, perms=INTERACTIVE, amr=("pwd",)
     )
+    if not await _still_current(ctx, user, session):  # e.g. the password changed while we checked the old one
+        raise InvalidCredentials()
     log.info("login", extra={"fields": {"userid": user.userid, "sid": session.id[:8]}})
     return sesskey, session, user
+
+
+async def _still_current(ctx: Context, user: UserRecord, session: Session) -> bool:
+    """False (and the new session ended) when a change that ends sessions landed while it opened.
+
+    Password, role, disable and deletion give the user a new credential version
+    (or remove the row), then end every session. A session added before that
+    sweep is ended by it; one added after it sees the new version here.
+    """
+    if await repository.find_credential_version(ctx.db, user.userid) == user.credential_version:
+        return True
+    await ctx.sessions.destroy(session.id)
+    return False
 
 
 async def verify_password_credential(ctx: Context, email: str, password: str) -> UserRecord:
@@ -73,10 +88,14 @@ async def verify_password_credential(ctx: Context, email: str, password: str) ->
 
 async def open_session(ctx: Context, userid: int, *, amr: Iterable[str], perms: Iterable[str]) -> tuple[str, Session, UserRecord]:
     """A session for a user another service vouched for (organization SSO handoff, OIDC login)."""
-    user = await require_user(ctx, userid)
-    if user.disabled:
-        raise Forbidden("This user is disabled.", code="user_disabled")
-    sesskey, session = await ctx.sessions.create(
-        user_id=user.userid, org_id=user.partnerid, role=user.role, perms=frozenset(perms), amr=tuple(amr)
-    )
-    return sesskey, session, user
+    amr, perms = tuple(amr), frozenset(perms)
+    for _attempt in range(2):  # a change while opening (say, a new role) is read afresh once
+        user = await require_user(ctx, userid)
+        if user.disabled:
+            raise Forbidden("This user is disabled.", code="user_disabled")
+        sesskey, session = await ctx.sessions.create(
+            user_id=user.userid, org_id=user.partnerid, role=user.role, perms=perms, amr=amr
+        )
+        if await _still_current(ctx, user, session):
+            return sesskey, session, user
+    raise Conflict("The user changed while the session opened; try again.", code="user_changed")

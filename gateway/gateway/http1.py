@@ -55,7 +55,16 @@ class _Connection:
         self.idle_since = 0.0
 
     def usable(self, now: float) -> bool:
-        return not self.reader.at_eof() and not self.writer.is_closing() and now - self.idle_since < IDLE_SECONDS
+        return (
+            not self.reader.at_eof()
+            and not self.writer.is_closing()
+            and not self.unsolicited()
+            and now - self.idle_since < IDLE_SECONDS
+        )
+
+    def unsolicited(self) -> bool:
+        """Bytes past the answer: read as the next request's answer they would reach another caller."""
+        return bool(self.reader._buffer)  # StreamReader has no public way to ask; its buffer is a bytearray
 
     def close(self) -> None:
         self.writer.close()
@@ -100,7 +109,7 @@ class HostPool:
         except BaseException:
             connection.abort()
             raise
-        if keep_alive and len(self._idle) < MAX_IDLE:
+        if keep_alive and len(self._idle) < MAX_IDLE and not connection.unsolicited():
             connection.idle_since = time.monotonic()
             self._idle.append(connection)
         else:

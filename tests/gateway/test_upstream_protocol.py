@@ -171,3 +171,16 @@ async def test_an_upstream_that_stops_reading_a_streamed_body_is_504_not_a_hang(
     finally:
         done.set()
         server.close()
+
+
+async def test_bytes_an_upstream_sent_past_its_answer_never_reach_the_next_caller(upstream_answering, http):
+    # One answer too many (a buggy service, a wrong Content-Length): on a reused connection
+    # it would be read as the answer to the next request, which may be another user's.
+    extra = b"HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\nsomeone-else's"
+    system, upstream = await upstream_answering([OK + extra, OK])
+    async with http.get(system.gateway + PATH) as response:
+        assert await response.read() == b"ok"
+    await asyncio.sleep(0.05)
+    async with http.get(system.gateway + PATH) as response:
+        assert response.status == 200
+        assert await response.read() == b"ok"

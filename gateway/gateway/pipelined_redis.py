@@ -87,6 +87,10 @@ class _Protocol(asyncio.Protocol):
             if not future.done():
                 future.set_result(reply)
         del self.buffer[:position]
+        if self.buffer and not self.pending and self.transport is not None:
+            # A reply nobody asked for: the next caller would get it as theirs. Start over.
+            self.lost = True
+            self.transport.close()
 
 
 def _parse(buffer: bytearray, start: int) -> tuple[Any, int]:

@@ -108,3 +108,13 @@ async def test_a_caller_cancelled_while_connecting_leaves_no_connection_behind(s
         assert len(await redis_client.client_list()) == before + 1
     finally:
         await client.aclose()
+
+
+async def test_a_reply_nobody_asked_for_is_never_handed_to_the_next_caller(pipelined, redis_client):
+    # A pushed message (here a pub/sub one) has no caller; matched first-in first-out it
+    # would become the answer to whoever asks next.
+    await redis_client.set("k", "v")
+    await pipelined.execute_command("SUBSCRIBE", "news")
+    await redis_client.publish("news", "someone else's")
+    await asyncio.sleep(0.05)
+    assert await pipelined.get("k") == b"v"

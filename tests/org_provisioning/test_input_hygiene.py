@@ -61,3 +61,11 @@ async def test_org_key_check_with_unstorable_text_is_invalid_credentials(system,
     url = org_url(system, "/internal/org-keys/verify")
     status, problem = await _problem(http, "POST", url, data=body, headers={**as_gateway(system), **JSON})
     assert (status, problem["code"]) in ((400, "validation_failed"), (401, "invalid_credentials")), problem
+
+
+@pytest.mark.parametrize("query", ["limit=%C2%B2", "cursor=%C2%B2", "limit=%D9%A3"], ids=["superscript-limit", "superscript-cursor", "arabic-limit"])
+async def test_non_ascii_digits_in_paging_are_a_validation_error(system, http, acme, query):
+    # "²".isdigit() is True but int("²") fails: only ASCII digits are numbers here.
+    headers = as_principal(system, org_key_principal(acme["id"]))
+    status, problem = await _problem(http, "GET", org_url(system, "/api/organization/acme/users?" + query), headers=headers)
+    assert status == 400 and problem["code"] == "validation_failed", problem

@@ -113,3 +113,13 @@ async def test_login_with_a_non_utf8_client_address_header_is_answered(session_s
 async def test_non_utf8_identity_or_service_token_is_unauthenticated(session_system):
     assert await _raw(session_system.urls["session"], b"GET /api/1/users/me HTTP/1.1\r\nX-Latchkey-Identity: \xff\xfe\r\n") == 401
     assert await _raw(session_system.urls["session"], b"GET /internal/users/1 HTTP/1.1\r\nAuthorization: Bearer \xff\xfe\r\n") == 401
+
+
+@pytest.mark.parametrize("query", ["limit=%C2%B2", "cursor=%C2%B2", "cursor=" + "9" * 5000], ids=["superscript-limit", "superscript-cursor", "giant-cursor"])
+async def test_bad_paging_of_org_users_is_a_validation_error(session_system, http, query):
+    async with http.get(
+        session_system.urls["session"] + "/internal/organizations/1/users?" + query,
+        headers=service_auth(session_system, "org-provisioning"),
+    ) as response:
+        body = await response.json()
+    assert response.status == 400 and body["code"] == "validation_failed", body

@@ -142,6 +142,7 @@ async def deprovision_user(directory: SessionDirectory, org: OrganizationRow, us
 def _parse_limit(limit: str | None) -> int:
     if limit is None or limit == "":
         return DEFAULT_LIMIT
-    if not limit.isdigit() or len(limit) > 3 or not 1 <= int(limit) <= MAX_LIMIT:  # int() refuses thousands of digits
+    # ASCII only ("²".isdigit() is True but int() refuses it), and short (int() refuses thousands of digits).
+    if not (limit.isascii() and limit.isdigit()) or len(limit) > 3 or not 1 <= int(limit) <= MAX_LIMIT:
         raise ValidationFailed({"limit": f"must be an integer from 1 to {MAX_LIMIT}"})
     return int(limit)

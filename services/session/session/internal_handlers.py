@@ -31,11 +31,16 @@ def _names(value: object, field: str) -> list[str]:
     return value
 
 
+def _ascii_number(raw: str) -> bool:
+    # str.isdigit() also accepts "²" and "٣", which int() refuses or reads; ten digits hold any id.
+    return raw.isascii() and raw.isdigit() and len(raw) <= 10
+
+
 def _int_param(request: web.Request, name: str, default: int, maximum: int) -> int:
     raw = request.query.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    if not _ascii_number(raw) or not 1 <= int(raw) <= maximum:
         raise ValidationFailed({name: f"must be an integer from 1 to {maximum}"})
     return int(raw)
 
@@ -80,7 +85,7 @@ async def list_org_users(request: web.Request) -> web.Response:
     require_service(request, "org-provisioning")
     limit = _int_param(request, "limit", 50, 200)
     cursor = request.query.get("cursor") or None
-    if cursor is not None and not (cursor.isdigit() and int(cursor) <= _MAX_ID):
+    if cursor is not None and not (_ascii_number(cursor) and int(cursor) <= _MAX_ID):
         raise ValidationFailed({"cursor": "is not a cursor from this listing"})
     page, next_cursor = await users.list_org_users(request.app[CONTEXT], _path_id(request, "orgId"), limit=limit, cursor=cursor)
     return web.json_response({"users": [users.user_out(u) for u in page], "nextCursor": next_cursor})

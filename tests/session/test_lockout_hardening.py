@@ -47,3 +47,16 @@ async def test_concurrent_basic_checks_get_at_most_the_allowed_guesses(start_sys
     statuses = await asyncio.gather(*(_post(http, url, body, headers) for body in guesses))
     assert statuses.count(401) <= 3, statuses
     assert await _post(http, url, {"email": "ada@example.com", "password": PASSWORD}, headers) == 429
+
+
+async def test_basic_checks_count_towards_the_client_address_the_gateway_names(start_system, http, make_user):
+    # Password spraying (one guess per email) over Basic must meet the per-address limit too.
+    system = await start_system(("session",), LOGIN_MAX_FAILURES_PER_ADDRESS="3", LOGIN_LOCKOUT_SECONDS="60", **CHEAP_ARGON2)
+    await make_user(system)
+    url = system.urls["session"] + "/internal/auth/password"
+    headers = service_auth(system, "gateway")
+    for i in range(3):
+        body = {"email": f"guess{i}@example.com", "password": "x" * 8, "address": "203.0.113.9"}
+        assert await _post(http, url, body, headers) == 401
+    assert await _post(http, url, {"email": "ada@example.com", "password": PASSWORD, "address": "203.0.113.9"}, headers) == 429
+    assert await _post(http, url, {"email": "ada@example.com", "password": PASSWORD, "address": "198.51.100.7"}, headers) == 200

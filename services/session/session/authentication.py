@@ -74,9 +74,9 @@ async def _still_current(ctx: Context, user: UserRecord, session: Session) -> bo
     return False
 
 
-async def verify_password_credential(ctx: Context, email: str, password: str) -> UserRecord:
+async def verify_password_credential(ctx: Context, email: str, password: str, *, address: str | None = None) -> UserRecord:
     """HTTP Basic for the gateway: check, then publish the user's credential version for its cache."""
-    user = await authenticate(ctx, email, password, address=None)
+    user = await authenticate(ctx, email, password, address=address)
     await credential_cache.publish_credential_version(ctx.redis, ctx.cache_hmac_key, email, user.credential_version)
     # A change that landed while we checked (new version in the database, then the cache
     # entry deleted) could have been overwritten by our publish: read again, and undo it.

@@ -47,8 +47,11 @@ def _int_param(request: web.Request, name: str, default: int, maximum: int) -> i
 
 async def verify_password(request: web.Request) -> web.Response:
     require_service(request, "gateway")
-    email, password = strings(await read_body(request, form=False), "email", "password")
-    user = await authentication.verify_password_credential(request.app[CONTEXT], email, password)
+    body = await read_body(request, form=False)
+    email, password = strings(body, "email", "password")
+    # The client address the gateway saw (optional): Basic guesses then count towards it like logins do.
+    address = body.get("address") if isinstance(body.get("address"), str) else None
+    user = await authentication.verify_password_credential(request.app[CONTEXT], email, password, address=address or None)
     return web.json_response({"user": users.user_out(user), "credentialVersion": user.credential_version})
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from urllib.parse import parse_qsl, urlencode
@@ -27,6 +29,7 @@ APIKEY_PARAM = "apikey"
 CREDENTIAL_PARAMS = (SESSKEY_PARAM, APIKEY_PARAM)
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
+_PLAIN_COOKIE_VALUE = re.compile(r"[!#-+\--:<-\[\]-~]*")  # RFC 6265 cookie-octets: no quoting needed
 
 
 class Kind(Enum):
@@ -170,7 +173,18 @@ def _strip_json(body: bytes) -> tuple[bytes, list[Credential]]:
     return json.dumps(document, separators=(",", ":")).encode(), found
 
 
-def cookie_header_without_session(cookie_header: str) -> str | None:
-    """The Cookie header minus `sesskey` (None when nothing is left)."""
-    kept = [part for part in cookie_header.split(";") if part.strip().partition("=")[0] != SESSION_COOKIE]
-    return ";".join(kept).strip() or None
+def cookie_header_without_session(cookies: Mapping[str, str]) -> str | None:
+    """The cookies aiohttp parsed, minus `sesskey`, as a Cookie header (None when nothing is left).
+
+    Rebuilt from aiohttp's own parse rather than by splitting the raw header: any
+    spelling it reads as the session cookie (`sesskey =K`, `a=1 sesskey=K`) is
+    then the one removed, so the key never travels on.
+    """
+    kept = [f"{name}={_cookie_value(value)}" for name, value in cookies.items() if name != SESSION_COOKIE]
+    return "; ".join(kept) or None
+
+
+def _cookie_value(value: str) -> str:
+    if _PLAIN_COOKIE_VALUE.fullmatch(value):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

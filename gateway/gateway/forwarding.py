@@ -61,9 +61,8 @@ def upstream_headers(request: web.Request, identity_token: str | None) -> list[t
         for name, value in request.headers.items()
         if (lowered := name.lower()) not in _NOT_FORWARDED and not lowered.startswith(_SET_BY_GATEWAY_PREFIXES)
     ]
-    cookie = request.headers.get("Cookie")
-    if cookie:
-        kept = cookie_header_without_session(cookie)
+    if "Cookie" in request.headers:
+        kept = cookie_header_without_session(request.cookies)
         if kept:
             headers.append(("Cookie", kept))
     # X-Real-IP is the peer we saw, whatever the client claimed; services rate-limit on it.

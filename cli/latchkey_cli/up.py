@@ -11,7 +11,6 @@ everything: services first, then Redis, then PostgreSQL with a clean shutdown.
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import json
 import os
 import signal
@@ -26,7 +25,7 @@ from latchkey import security
 from latchkey.settings import load_environment
 
 from . import config, devconfig, migrate
-from .embedded import EmbeddedError, EmbeddedPostgres, EmbeddedRedis, port_is_free
+from .embedded import EmbeddedError, EmbeddedPostgres, EmbeddedRedis, die_with_parent, port_is_free
 
 DEMO_ORG = "demo"
 DEMO_EMAIL = "demo@example.com"
@@ -50,15 +49,6 @@ SERVICES = [
 
 class StartupError(Exception):
     pass
-
-
-def _die_with_parent() -> None:
-    """Linux: a child gets SIGTERM if the runner dies without cleaning up."""
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
 
 def _port(env: dict[str, str], variable: str, default: int) -> int:
@@ -141,7 +131,7 @@ class Runner:
                 env={**os.environ, **service_env},
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent(signal.SIGTERM),
             )
             self.children.append((service.name, process))
         for (name, process), service in zip(self.children, SERVICES):

@@ -178,7 +178,9 @@ class PipelinedRedis:
             async with asyncio.timeout(self._timeout):
                 reply = await future
         except TimeoutError:
-            # Replies would now be matched to the wrong callers: start over on a new connection.
+            # Start over on a new connection (at once: nobody may queue behind a dead command),
+            # rather than wait for a reply that may never come.
+            protocol.lost = True
             if protocol.transport is not None:
                 protocol.transport.close()
             raise RedisTimeoutError("Redis did not answer in time.") from None

@@ -209,3 +209,21 @@ def test_up_refuses_a_port_in_use_and_names_the_variable(up_env, tmp_path):
     assert result.returncode != 0
     assert result.stderr.strip() == f"latchkey: port {busy} is already in use; set GATEWAY_PORT to a free port"
     assert _leftovers(up_env["LATCHKEY_DATA_DIR"], {int(up_env[v]) for v in PORT_VARIABLES} - {busy}) == []
+
+
+def test_a_killed_runner_leaves_no_server_behind(up_env, tmp_path):
+    """SIGKILL gives the runner no chance to clean up: its children must go by themselves."""
+    gateway_url = f"http://127.0.0.1:{up_env['GATEWAY_PORT']}"
+    ports = {int(up_env[v]) for v in PORT_VARIABLES}
+    data_dir = up_env["LATCHKEY_DATA_DIR"]
+    runner = Up(up_env, tmp_path)
+    try:
+        runner.wait_ready(gateway_url, timeout=60)
+        runner.process.kill()
+        runner.process.wait(10)
+        deadline = time.monotonic() + 20
+        while _leftovers(data_dir, ports) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        runner.kill_everything()
+    assert _leftovers(data_dir, ports) == []

@@ -183,7 +183,7 @@ async def read_answer(reader: asyncio.StreamReader, method: str) -> tuple[Answer
             body = b""
         elif framing == "chunked":
             body = await _read_chunked(reader)
-        elif framing is not None:
+        elif isinstance(framing, int):
             if framing > MAX_RESPONSE_BYTES:
                 raise BrokenExchange("response too large")
             body = await reader.readexactly(framing)

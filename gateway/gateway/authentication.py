@@ -58,8 +58,11 @@ class Authenticator:
         self._hmac_key = cache_hmac_key
         self._in_flight: InFlight[Principal] = InFlight()
 
-    async def authenticate(self, credentials: tuple[Credential, ...]) -> Authentication | None:
-        """The one principal all credentials name; any wrong credential is a 401, never a fallback."""
+    async def authenticate(self, credentials: tuple[Credential, ...], address: str | None = None) -> Authentication | None:
+        """The one principal all credentials name; any wrong credential is a 401, never a fallback.
+
+        `address` is the client's: a Basic password check counts towards its lockout.
+        """
         if not credentials:
             return None
         first: Principal | None = None
@@ -70,7 +73,7 @@ class Authenticator:
             if identity in seen:
                 continue
             seen.add(identity)
-            principal = await self._verified(credential)
+            principal = await self._verified(credential, address)
             if first is None:
                 first = principal
             elif principal.sub != first.sub:
@@ -80,7 +83,7 @@ class Authenticator:
         assert first is not None
         return Authentication(first, all(c.is_cookie for c in credentials), org_slug)
 
-    async def attempt(self, credentials: tuple[Credential, ...]) -> Authentication | None:
+    async def attempt(self, credentials: tuple[Credential, ...], address: str | None = None) -> Authentication | None:
         """For public routes: like `authenticate`, but a bad *cookie* alone means anonymous.
 
         A browser cannot drop an HttpOnly cookie that went stale, and the route needs
@@ -88,18 +91,18 @@ class Authenticator:
         it. Credentials the client chose to send (header, query, body) stay strict.
         """
         try:
-            return await self.authenticate(credentials)
+            return await self.authenticate(credentials, address)
         except LatchkeyError:
             explicit = tuple(c for c in credentials if not c.is_cookie)
             if not explicit:
                 return None
             if len(explicit) == len(credentials):
                 raise
-        return await self.authenticate(explicit)
+        return await self.authenticate(explicit, address)
 
-    async def _verified(self, credential: Credential) -> Principal:
+    async def _verified(self, credential: Credential, address: str | None) -> Principal:
         try:
-            return await self.principal_for(credential)
+            return await self.principal_for(credential, address)
         except RedisError:
             raise ServiceUnavailable("The credential store is unavailable.") from None
         except LatchkeyError as error:
@@ -111,24 +114,24 @@ class Authenticator:
                 )
             raise
 
-    async def principal_for(self, credential: Credential) -> Principal:
+    async def principal_for(self, credential: Credential, address: str | None = None) -> Principal:
         if credential.kind is Kind.SESSION:
             return (await self._sessions.touch(credential.secret)).principal()
         if credential.kind is Kind.BASIC:
-            return await self._basic(credential.name or "", credential.secret)
+            return await self._basic(credential.name or "", credential.secret, address)
         if credential.kind is Kind.API_KEY:
             return await self._api_key(credential.secret)
         return await self._org_key(credential.name or "", credential.secret)
 
-    async def _basic(self, email: str, password: str) -> Principal:
+    async def _basic(self, email: str, password: str, address: str | None) -> Principal:
         cached = await credential_cache.read_basic(self._redis, self._hmac_key, email, password)
         if cached is not None:
             return Principal.from_claims(cached)
         entry = credential_cache.basic_entry(self._hmac_key, email, password)
-        return await self._in_flight.run(entry, lambda: self._verify_basic(entry, email, password))
+        return await self._in_flight.run(entry, lambda: self._verify_basic(entry, email, password, address))
 
-    async def _verify_basic(self, entry: str, email: str, password: str) -> Principal:
-        check = {"email": email, "password": password}
+    async def _verify_basic(self, entry: str, email: str, password: str, address: str | None) -> Principal:
+        check = {"email": email, "password": password, **({"address": address} if address else {})}
         answer = await _ask(self._session_client, "/internal/auth/password", check, "user", "credentialVersion")
         principal = _user_principal(answer["user"], "basic")
         await credential_cache.write(self._redis, entry, {**principal.claims(), "cv": answer["credentialVersion"]})

@@ -27,9 +27,9 @@ def proxy(policy: RoutePolicy, public_url: str) -> Handler:
         inbound = await read_inbound(request, max_body)
         authenticator = app[AUTHENTICATOR]
         if public:
-            auth = await authenticator.attempt(inbound.credentials)
+            auth = await authenticator.attempt(inbound.credentials, request.remote)
         else:
-            auth = await authenticator.authenticate(inbound.credentials)
+            auth = await authenticator.authenticate(inbound.credentials, request.remote)
         auth = authorize(policy, auth, request, public_origin)
         token = None
         if auth is not None:

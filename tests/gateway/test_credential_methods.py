@@ -164,3 +164,14 @@ async def test_guessing_a_basic_password_is_rate_limited_with_retry_after(start_
         assert response.status == 429
         assert (await response.json())["error"]["code"] == "rate_limited"
         assert 0 < int(response.headers["Retry-After"]) <= 60
+
+
+async def test_spraying_basic_passwords_over_many_emails_is_limited_per_client_address(start_system, http):
+    """One address trying one password on many accounts: each email's own counter stays low."""
+    system = await start_system(LOGIN_MAX_FAILURES="5", LOGIN_MAX_FAILURES_PER_ADDRESS="3", LOGIN_LOCKOUT_SECONDS="60")
+    statuses = []
+    for index in range(4):
+        spray = {"Authorization": basic(f"victim{index}@example.com", "Winter2026!")}
+        async with http.get(system.gateway + ME, headers=spray) as response:
+            statuses.append(response.status)
+    assert statuses == [401, 401, 401, 429]

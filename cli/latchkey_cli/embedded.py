@@ -154,16 +154,8 @@ class EmbeddedPostgres:
         ]
         if self.fast:
             args += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
-        log = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL
-        self.process = subprocess.Popen(
-            args,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            preexec_fn=die_with_parent(signal.SIGINT),  # fast shutdown, as in stop()
-            **_run_as(),
-        )
+        # SIGINT is PostgreSQL's fast shutdown: roll back clients, checkpoint, exit.
+        self.process = _spawn(args, self.log_file, signal.SIGINT, **_run_as())
         wait_for_port(self.port, timeout, self.process, "PostgreSQL")
         self._wait_ready(bin_dir, timeout)
 
@@ -179,14 +171,7 @@ class EmbeddedPostgres:
         raise EmbeddedError("PostgreSQL did not become ready")
 
     def stop(self, timeout: float = 30) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGINT)  # fast shutdown: roll back clients, checkpoint, exit
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        _stop(self.process, signal.SIGINT, timeout)
 
 
 class EmbeddedRedis:
@@ -214,26 +199,42 @@ class EmbeddedRedis:
             "--appendonly", "yes" if self.persistent else "no",
             "--daemonize", "no",
         ]
-        log = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL
-        self.process = subprocess.Popen(
+        # SIGTERM makes Redis flush its append-only file and exit.
+        self.process = _spawn(args, self.log_file, signal.SIGTERM)
+        wait_for_port(self.port, timeout, self.process, "Redis")
+
+    def stop(self, timeout: float = 15) -> None:
+        _stop(self.process, signal.SIGTERM, timeout)
+
+
+def _spawn(args: list[str], log_file: Path | None, stop_signal: int, **extra) -> subprocess.Popen:
+    """A server as our child, in its own session (a terminal's Ctrl-C reaches only the runner,
+    which stops servers in order), that gets `stop_signal` if we die without stopping it."""
+    log = open(log_file, "ab") if log_file else subprocess.DEVNULL
+    try:
+        return subprocess.Popen(
             args,
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            preexec_fn=die_with_parent(signal.SIGTERM),
+            preexec_fn=die_with_parent(stop_signal),
+            **extra,
         )
-        wait_for_port(self.port, timeout, self.process, "Redis")
+    finally:
+        if log is not subprocess.DEVNULL:
+            log.close()  # the child has its own copy
 
-    def stop(self, timeout: float = 15) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+
+def _stop(process: subprocess.Popen | None, signum: int, timeout: float) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signum)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _pid_alive(pid_file: Path) -> bool:

@@ -139,7 +139,7 @@ class Authenticator:
 
     async def _api_key(self, api_key: str) -> Principal:
         entry = credential_cache.api_key_entry(api_key)
-        cached = await cache_fills.read(self._redis, entry)
+        cached = await credential_cache.read(self._redis, entry)
         if cached is not None:
             return Principal.from_claims(cached)
         return await self._in_flight.run(entry, lambda: self._verify_api_key(entry, api_key))
@@ -157,7 +157,7 @@ class Authenticator:
 
     async def _org_key(self, org_slug: str, org_key: str) -> Principal:
         entry = credential_cache.org_key_entry(org_key)
-        cached = await cache_fills.read(self._redis, entry)
+        cached = await credential_cache.read(self._redis, entry)
         if cached is not None:
             # The key is unique, so the cache knows its organization; another slug is a wrong pair.
             if cached.get("orgId") != org_slug:

@@ -8,7 +8,7 @@ random marker, asks the owner, and writes the principal only if its marker is
 still there (one Lua compare-and-set). A revocation in between deletes the
 marker, and the write does nothing.
 
-Readers treat a marker as a miss. Basic needs none of this: its entries are
+Readers (`latchkey.credential_cache.read`) treat a marker as a miss. Basic needs none of this: its entries are
 checked against the user's credential version, which a change deletes.
 """
 
@@ -19,10 +19,9 @@ from typing import Any
 
 import redis.asyncio as redis
 
-from latchkey.credential_cache import CACHE_TTL_SECONDS
+from latchkey.credential_cache import CACHE_TTL_SECONDS, CLAIM_PREFIX
 from latchkey.security import url_token
 
-_CLAIM_PREFIX = b"claim:"
 CLAIM_TTL_SECONDS = 30  # longer than any owner answer; a crashed filler's claim just expires
 
 _FILL_IF_CLAIMED = """
@@ -33,16 +32,9 @@ return false
 """
 
 
-async def read(client: redis.Redis, entry: str) -> dict[str, Any] | None:
-    raw = await client.get(entry)
-    if not raw or raw.startswith(_CLAIM_PREFIX):
-        return None
-    return json.loads(raw)
-
-
 async def claim(client: redis.Redis, entry: str) -> str:
     """Mark the entry as being filled; returns the marker to fill it with later."""
-    marker = "claim:" + url_token(16)
+    marker = CLAIM_PREFIX.decode() + url_token(16)
     await client.set(entry, marker, ex=CLAIM_TTL_SECONDS)
     return marker
 

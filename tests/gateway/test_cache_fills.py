@@ -11,9 +11,9 @@ PRINCIPAL = {"sub": "7", "org": 1, "role": "", "perms": [], "amr": ["api_key"]}
 
 async def test_a_verified_key_is_cached_when_nothing_revoked_it_meanwhile(redis_client):
     marker = await cache_fills.claim(redis_client, ENTRY)
-    assert await cache_fills.read(redis_client, ENTRY) is None  # a claim is a miss, never a principal
+    assert await credential_cache.read(redis_client, ENTRY) is None  # a claim is a miss, never a principal
     assert await cache_fills.fill_if_claimed(redis_client, ENTRY, marker, PRINCIPAL)
-    assert await cache_fills.read(redis_client, ENTRY) == PRINCIPAL
+    assert await credential_cache.read(redis_client, ENTRY) == PRINCIPAL
 
 
 async def test_a_revocation_during_verification_wins_over_the_fill(redis_client):

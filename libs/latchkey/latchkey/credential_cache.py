@@ -11,6 +11,9 @@ them the moment a credential changes. Keys hold only hashes, never secrets.
   MGET. The session service deletes the `cv` key on a password change,
   disable, email change or deprovisioning, so every cached Basic entry of
   that user stops matching at once, on every gateway.
+
+An entry may briefly hold a fill claim (`claim:<random>`, see the gateway's
+`cache_fills`) instead of a principal; `read` treats it as a miss.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import redis.asyncio as redis
 from .security import keyed_hash, lookup_hash
 
 CACHE_TTL_SECONDS = 300
-REVOCATION_CHANNEL = "latchkey:revocations"
+CLAIM_PREFIX = b"claim:"
 
 
 def api_key_entry(api_key: str) -> str:
@@ -52,7 +55,9 @@ def credential_version_entry(hmac_key: bytes, email: str) -> str:
 
 async def read(client: redis.Redis, entry: str) -> dict[str, Any] | None:
     raw = await client.get(entry)
-    return json.loads(raw) if raw else None
+    if not raw or raw.startswith(CLAIM_PREFIX):
+        return None
+    return json.loads(raw)
 
 
 async def write(client: redis.Redis, entry: str, value: dict[str, Any], ttl: int = CACHE_TTL_SECONDS) -> None:
@@ -74,10 +79,6 @@ async def publish_credential_version(client: redis.Redis, hmac_key: bytes, email
 
 
 async def revoke(client: redis.Redis, *entries: str) -> None:
-    """Delete cache entries and tell every gateway to drop in-process copies."""
-    if not entries:
-        return
-    async with client.pipeline(transaction=False) as pipe:
-        pipe.delete(*entries)
-        pipe.publish(REVOCATION_CHANNEL, json.dumps(list(entries)))
-        await pipe.execute()
+    """Delete cache entries: every gateway misses them on its next read (no gateway keeps copies in process)."""
+    if entries:
+        await client.delete(*entries)

@@ -225,10 +225,6 @@ def error_middleware(envelope_for: Callable[[web.Request], Envelope]):
     return middleware
 
 
-def fixed_envelope(envelope: Envelope) -> Callable[[web.Request], Envelope]:
-    return lambda _request: envelope
-
-
 def envelope_by_path(request: web.Request) -> Envelope:
     """`/api/1/...` uses the account envelope; everything else problem+json."""
     return Envelope.ACCOUNT if request.path.startswith("/api/1/") else Envelope.PROBLEM

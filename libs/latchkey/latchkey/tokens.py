@@ -87,11 +87,6 @@ def generate_signing_key() -> tuple[str, str]:
     return _b64(seed), _b64(public)
 
 
-def public_key_of(seed: bytes) -> str:
-    public = Ed25519PrivateKey.from_private_bytes(seed).public_key()
-    return _b64(public.public_bytes(Encoding.Raw, PublicFormat.Raw))
-
-
 def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 

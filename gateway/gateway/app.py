@@ -7,10 +7,11 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from latchkey import storage, web as latchkey_web
+from latchkey import health, storage, web as latchkey_web
 from latchkey.errors import Envelope, envelope_by_path, error_middleware
 from latchkey.internal_client import ServiceClient
 from latchkey.logs import configure_logging
+from latchkey.middlewares import edge_middleware
 from latchkey.tokens import TokenSigner
 from session.sessions import SessionStore
 
@@ -47,14 +48,14 @@ def init_app(settings: Settings) -> web.Application:
     # Not latchkey.web.create_app: its identity middleware would *verify* an inbound
     # identity header, where the edge must ignore (and drop) whatever a client sends.
     app = web.Application(
-        middlewares=[latchkey_web.edge_middleware(SERVICE), error_middleware(envelope_for)],
+        middlewares=[edge_middleware(SERVICE), error_middleware(envelope_for)],
         client_max_size=settings.max_body_bytes,
     )
     app[latchkey_web.SETTINGS] = settings.common
     app[SETTINGS] = settings
     app[SIGNER] = TokenSigner(SERVICE, settings.common.signing_key)
     app[IDENTITY_TOKENS] = IdentityTokens(app[SIGNER])
-    app[latchkey_web.READINESS] = [latchkey_web.redis_ready, *(_service_ready(name) for name in SERVICES)]
+    app[health.READINESS] = [health.redis_ready, *(_service_ready(name) for name in SERVICES)]
     app.cleanup_ctx.append(storage.redis_ctx(settings.common.redis_url))
     app.cleanup_ctx.append(_upstreams_ctx)
     setup_routes(app, settings)
@@ -100,7 +101,7 @@ async def _upstreams_ctx(app: web.Application) -> AsyncIterator[None]:
         await http.close()
 
 
-def _service_ready(service: str) -> latchkey_web.ReadinessCheck:
+def _service_ready(service: str) -> health.ReadinessCheck:
     async def check(app: web.Application) -> None:
         await app[UPSTREAMS][service].healthy()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from latchkey.errors import NotFound
-from latchkey.web import PRINCIPAL_KEY, Handler
+from latchkey.identity import PRINCIPAL_KEY, Handler
 
 from .access import authorize, origin_of
 from .credentials import read_inbound

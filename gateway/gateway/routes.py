@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from latchkey.web import healthz, metrics, readyz
+from latchkey.health import healthz, metrics, readyz
 
 from . import handlers
 from .policy import POLICIES

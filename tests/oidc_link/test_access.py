@@ -59,10 +59,18 @@ async def test_unknown_issuer_is_named_in_the_error(sso, http):
         assert (await response.json())["fields"] == {"issuer": "unknown_issuer"}
 
 
-async def test_non_json_body_is_a_clear_400(sso, http):
+async def test_a_body_that_is_not_json_is_unsupported_media(sso, http):
     async with http.post(sso.urls["oidc-link"] + "/api/v1/sso", data="issuer=acme", headers=identity(sso, 101)) as response:
-        assert response.status == 400
-        assert (await response.json())["code"] == "validation_failed"
+        assert response.status == 415
+        assert (await response.json(content_type=None))["code"] == "unsupported_media_type"
+
+
+@pytest.mark.parametrize("raw", ["{not json", "[1, 2]", '"text"'])
+async def test_a_json_body_that_is_not_an_object_names_the_body(sso, http, raw):
+    headers = {**identity(sso, 101), "Content-Type": "application/json"}
+    async with http.post(sso.urls["oidc-link"] + "/api/v1/sso", data=raw, headers=headers) as response:
+        problem = await response.json(content_type=None)
+    assert response.status == 400 and problem["code"] == "validation_failed" and problem["fields"] == {"body": "must be a JSON object"}
 
 
 @pytest.mark.parametrize("return_to", ["https://evil.example/", "//evil.example", "/\\evil.example", "javascript:alert(1)"])

@@ -41,11 +41,11 @@ async def test_login_with_unstorable_text_is_a_validation_error(session_system, 
     ],
     ids=["form-not-utf8", "broken-multipart", "multipart-no-boundary", "json-too-deep"],
 )
-async def test_login_with_unreadable_body_is_a_bad_request(session_system, http, data, headers):
+async def test_login_with_unreadable_body_is_a_validation_error_naming_the_body(session_system, http, data, headers):
     async with http.post(session_system.urls["session"] + "/api/1/auth/session", data=data, headers=headers) as response:
         body = await response.json()
     assert response.status == 400, body
-    assert body["error"]["code"] == "bad_request"
+    assert body["error"]["code"] == "validation_failed" and set(body["error"]["fields"]) == {"body"}
 
 
 @pytest.mark.parametrize("field", ["name", "email", "role", "picture"])

@@ -117,7 +117,7 @@ async def test_missing_fields_are_named_in_a_validation_error(session_system, ht
 async def test_bad_bodies_get_clear_errors_not_500(session_system, http):
     url = session_system.urls["session"] + "/api/1/auth/session"
     async with http.post(url, data=b"{not json", headers={"Content-Type": "application/json"}) as response:
-        assert response.status == 400 and (await response.json())["error"]["code"] == "bad_request"
+        assert response.status == 400 and (await response.json())["error"]["code"] == "validation_failed"
     async with http.post(url, data=b"[1, 2]", headers={"Content-Type": "application/json"}) as response:
         assert response.status == 400
     async with http.post(url, data=b"<xml/>", headers={"Content-Type": "application/xml"}) as response:

@@ -12,12 +12,12 @@ from aiohttp import web
 
 from latchkey.cookies import SESSION_COOKIE
 from latchkey.errors import LatchkeyError
+from latchkey.inputs import safe_return_path
 
 from . import handoff
 from .messages import sso_error_message, sso_notice
 from .render import hidden_unless, render_page
-from .return_to import DEFAULT_RETURN_PATH, safe_return_path
-from .sign_in import sign_in_page
+from .sign_in import DEFAULT_RETURN_PATH, sign_in_page
 
 
 async def home(_request: web.Request) -> web.Response:
@@ -26,7 +26,7 @@ async def home(_request: web.Request) -> web.Response:
 
 async def login(request: web.Request) -> web.Response:
     try:
-        return_to = safe_return_path(request.query.get("return_to"))
+        return_to = safe_return_path(request.query.get("return_to"), default=DEFAULT_RETURN_PATH)
     except LatchkeyError as error:
         return sign_in_page(return_to=DEFAULT_RETURN_PATH, message=error.message, status=error.status)
     org = request.query.get("org", "").strip()

@@ -21,11 +21,11 @@ from multidict import MultiDict
 
 from latchkey.cookies import set_session_cookie
 from latchkey.errors import LatchkeyError, NotFound
+from latchkey.inputs import is_safe_return_path
 
 from ..keys import ORG_CLIENT, SETTINGS
 from .render import with_page_headers
-from .return_to import safe_return_path
-from .sign_in import sign_in_page
+from .sign_in import DEFAULT_RETURN_PATH, sign_in_page
 
 log = logging.getLogger("gateway.pages.handoff")
 
@@ -114,7 +114,7 @@ def exchanges_refresh_token(handler: Handler) -> Handler:
         except LatchkeyError as error:
             # The token itself is never logged; the code says enough.
             log.info("refresh token refused", extra={"fields": {"code": error.code}})
-            return_to = clean_url if _is_safe(clean_url) else "/account"
+            return_to = clean_url if is_safe_return_path(clean_url) else DEFAULT_RETURN_PATH
             return sign_in_page(return_to=return_to, message=error.message, status=error.status)
         response = web.Response(status=303, headers={"Location": clean_url})
         set_session_cookie(response, answer["sesskey"], secure=request.app[SETTINGS].common.public_is_https)
@@ -122,10 +122,3 @@ def exchanges_refresh_token(handler: Handler) -> Handler:
 
     return page
 
-
-def _is_safe(path: str) -> bool:
-    try:
-        safe_return_path(path)
-    except LatchkeyError:
-        return False
-    return True

@@ -6,6 +6,8 @@ from aiohttp import web
 
 from .render import hidden_unless, render_page
 
+DEFAULT_RETURN_PATH = "/account"  # where a sign-in lands when no return_to says otherwise
+
 
 def sign_in_page(*, return_to: str, message: str = "", status: int = 200, org_name: str = "") -> web.Response:
     return render_page(

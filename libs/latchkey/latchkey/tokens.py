@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from .errors import Unauthenticated
+from .inputs import ascii_id
 
 IDENTITY_HEADER = "X-Latchkey-Identity"
 ISSUER_PREFIX = "latchkey:"
@@ -47,7 +48,7 @@ class Principal:
 
     @property
     def user_id(self) -> int | None:
-        return int(self.sub) if self.sub.isdigit() else None
+        return ascii_id(self.sub)
 
     @property
     def is_org_key(self) -> bool:

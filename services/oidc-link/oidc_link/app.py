@@ -14,7 +14,8 @@ from latchkey.errors import envelope_by_path
 from latchkey.internal_client import ServiceClient
 from latchkey.logs import configure_logging
 from latchkey.tokens import TokenSigner
-from latchkey.web import create_app, postgres_ready, redis_ready
+from latchkey.health import postgres_ready, redis_ready
+from latchkey.web import create_app
 
 from . import MIGRATIONS, SCHEMA, SERVICE
 from .context import SsoContext

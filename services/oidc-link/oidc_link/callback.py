@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
-from latchkey.text import is_storable
+from latchkey.inputs import storable_text
 
 from . import links, sign_in
 from .context import SsoContext
@@ -18,7 +19,6 @@ from .errors import ProviderUnavailable, SsoFailed
 from .flows import PendingFlow
 from .id_token import validate_id_token
 from .oidc_client import exchange_code
-from .return_to import site_url
 from .session_client import NewSession
 
 log = logging.getLogger("oidc_link.callback")
@@ -70,7 +70,15 @@ async def _verified_identity(ctx: SsoContext, flow: PendingFlow, code: str) -> t
     )
     # The provider's claims are stored: PostgreSQL text refuses NUL, so such a subject is unusable
     # and such an email is dropped (it is only informative), rather than a 500 mid-redirect.
-    if not isinstance(claims["sub"], str) or not is_storable(claims["sub"]):
+    subject = storable_text(claims["sub"])
+    if subject is None:
         raise SsoFailed(code="invalid_id_token")
-    email = claims.get("email") if isinstance(claims.get("email"), str) and is_storable(claims["email"]) else None
-    return claims["sub"], email
+    return subject, storable_text(claims.get("email"))
+
+
+def site_url(public_url: str, path: str, **params: str) -> str:
+    """`public_url` + `path` (a path `latchkey.inputs.safe_return_path` accepted), with `params` added to its query."""
+    if not params:
+        return public_url + path
+    separator = "&" if "?" in path else "?"
+    return public_url + path + separator + urlencode(params)

@@ -20,7 +20,7 @@ from typing import Literal
 import redis.asyncio as redis
 
 from latchkey.security import constant_time_equals, lookup_hash, url_token
-from latchkey.text import is_storable
+from latchkey.inputs import storable_text
 
 FlowKind = Literal["link", "login"]
 
@@ -37,7 +37,8 @@ class PendingFlow:
 
     def bound_to(self, binding: str | None) -> bool:
         # A cookie of non-UTF-8 bytes arrives with surrogates, which cannot be hashed: not this browser.
-        return binding is not None and is_storable(binding) and constant_time_equals(lookup_hash(binding), self.binding)
+        binding = storable_text(binding)
+        return binding is not None and constant_time_equals(lookup_hash(binding), self.binding)
 
     def to_json(self) -> str:
         return json.dumps(

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from latchkey.cookies import set_session_cookie
-from latchkey.errors import BadRequest, ValidationFailed
-from latchkey.text import unstorable_fields
-from latchkey.web import principal_of
+from latchkey.identity import principal_of
+from latchkey.inputs import read_json_object, safe_return_path
 
 from . import links, sign_in
 from .access import interactive_user_id
 from .callback import complete_callback
 from .context import SsoContext, StartedFlow
 from .openapi import OPENAPI
-from .return_to import safe_return_path
 
 SSO = web.AppKey("sso_context", SsoContext)
 # The callback URL carries the authorization code: keep it out of caches and Referer headers.
@@ -36,25 +33,13 @@ def _bind_browser(response: web.StreamResponse, ctx: SsoContext, started: Starte
     response.set_cookie(FLOW_COOKIE, value, path=path, httponly=True, samesite="Lax", secure=secure, max_age=max_age)
 
 
-async def _json_object(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except (ValueError, RecursionError):  # malformed, not UTF-8, or nested past the parser's depth
-        raise BadRequest("Send a JSON object.", code="validation_failed") from None
-    if not isinstance(body, dict):
-        raise BadRequest("Send a JSON object.", code="validation_failed")
-    if bad := unstorable_fields(body):  # NUL or a lone surrogate would fail in PostgreSQL or a hash
-        raise ValidationFailed(bad)
-    return body
-
-
 async def list_providers(request: web.Request) -> web.Response:
     return web.json_response(request.app[SSO].providers.listing())
 
 
 async def start_link(request: web.Request) -> web.Response:
     user_id = interactive_user_id(principal_of(request))
-    body = await _json_object(request)
+    body = await read_json_object(request)
     ctx = request.app[SSO]
     provider = ctx.providers.require(body.get("issuer"))
     return_to = safe_return_path(body.get("returnTo"), default=links.ACCOUNT_PAGE, field="returnTo")

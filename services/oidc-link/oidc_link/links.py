@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from latchkey.errors import Conflict, NotFound
-from latchkey.text import is_storable
+from latchkey.inputs import storable_text
 
 from . import repository
 from .context import SsoContext, StartedFlow, begin_flow
@@ -43,7 +43,7 @@ async def list_linked(ctx: SsoContext, user_id: int) -> list[dict[str, str]]:
 
 async def get_linked(ctx: SsoContext, user_id: int, provider_id: str) -> dict[str, str]:
     # A path segment may carry NUL, which PostgreSQL text refuses: no such link either way.
-    if not is_storable(provider_id) or await repository.find_link(ctx.pool, user_id, provider_id) is None:
+    if storable_text(provider_id) is None or await repository.find_link(ctx.pool, user_id, provider_id) is None:
         raise NotFound("This provider is not linked to your account.", code="not_linked")
     return ctx.providers.public(provider_id)
 

@@ -13,7 +13,8 @@ from latchkey.internal_client import ServiceClient
 from latchkey.logs import configure_logging
 from latchkey.security import SecretBox
 from latchkey.tokens import TokenSigner
-from latchkey.web import create_app, postgres_ready, redis_ready
+from latchkey.health import postgres_ready, redis_ready
+from latchkey.web import create_app
 
 from . import MIGRATIONS, SCHEMA, SERVICE
 from .app_keys import SECRET_BOX, SESSION_DIRECTORY, SETTINGS

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 
-from latchkey.errors import ValidationFailed
+from latchkey.identity import principal_of, require_service
+from latchkey.inputs import limit_param, opaque_cursor, read_json_object
 from latchkey.storage import PG_POOL, REDIS
-from latchkey.text import PROBLEM, is_storable, unstorable_fields
 from latchkey.tokens import Principal
-from latchkey.web import principal_of, require_service
 
 from . import access, org_api_keys, organizations, refresh_tokens, users
 from .app_keys import SECRET_BOX, SESSION_DIRECTORY, SETTINGS
@@ -20,18 +18,6 @@ from .openapi import DOCUMENT
 from .repository import OrganizationRow
 
 Policy = Callable[[Principal, OrganizationRow], None]
-
-
-async def _json(request: web.Request) -> Any:
-    """The JSON body; an empty body is an empty object (every field is optional somewhere)."""
-    try:
-        text = await request.text()
-        body = json.loads(text) if text.strip() else {}
-    except (ValueError, RecursionError):  # malformed JSON, not UTF-8, or nested past the parser's depth
-        raise ValidationFailed({"body": "must be a JSON object"}) from None
-    if not is_storable(body):  # NUL or a lone surrogate would fail in PostgreSQL or in a hash
-        raise ValidationFailed(unstorable_fields(body) if isinstance(body, dict) else {"body": PROBLEM})
-    return body
 
 
 async def _authorized_org(request: web.Request, policy: Policy) -> OrganizationRow:
@@ -47,7 +33,7 @@ async def _authorized_org(request: web.Request, policy: Policy) -> OrganizationR
 
 async def update_user(request: web.Request) -> web.Response:
     org = await _authorized_org(request, access.require_org_key)
-    body = await _json(request)
+    body = await read_json_object(request)
     created, user = await users.provision_user(request.app[SESSION_DIRECTORY], org, request.match_info["userName"], body)
     return web.json_response(user, status=201 if created else 200)
 
@@ -66,8 +52,8 @@ async def generate_token(request: web.Request) -> web.Response:
 
 async def list_users(request: web.Request) -> web.Response:
     org = await _authorized_org(request, access.require_directory_reader)
-    query = request.query
-    page = await users.list_users(request.app[SESSION_DIRECTORY], org, query.get("limit"), query.get("cursor"))
+    limit = limit_param(request, default=users.DEFAULT_LIMIT, maximum=users.MAX_LIMIT)
+    page = await users.list_users(request.app[SESSION_DIRECTORY], org, limit, opaque_cursor(request))
     return web.json_response(page)
 
 
@@ -93,7 +79,7 @@ async def get_settings(request: web.Request) -> web.Response:
 
 async def patch_settings(request: web.Request) -> web.Response:
     org = await _authorized_org(request, access.require_admin_session)
-    updated = await organizations.change_settings(request.app[PG_POOL], org, await _json(request))
+    updated = await organizations.change_settings(request.app[PG_POOL], org, await read_json_object(request))
     return web.json_response(organizations.settings_view(updated))
 
 
@@ -112,8 +98,8 @@ async def rotate_api_key(request: web.Request) -> web.Response:
 
 
 async def _exchange(request: web.Request) -> tuple[dict[str, Any], OrganizationRow]:
-    body = await _json(request)
-    token = body.get("refreshToken") if isinstance(body, dict) else None
+    body = await read_json_object(request)
+    token = body.get("refreshToken")
     return await refresh_tokens.exchange(request.app[REDIS], request.app[PG_POOL], request.app[SESSION_DIRECTORY], token)
 
 
@@ -132,8 +118,7 @@ async def openapi_document(_request: web.Request) -> web.Response:
 
 async def internal_verify_org_key(request: web.Request) -> web.Response:
     require_service(request, "gateway")
-    body = await _json(request)
-    body = body if isinstance(body, dict) else {}
+    body = await read_json_object(request)
     org = await org_api_keys.verify(request.app[PG_POOL], body.get("orgId"), body.get("apiKey"))
     return web.json_response({"org": {"id": org.id, "orgId": org.slug, "name": org.name}})
 

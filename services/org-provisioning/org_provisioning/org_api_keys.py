@@ -14,7 +14,7 @@ import redis.asyncio as redis
 from latchkey import credential_cache
 from latchkey.errors import InvalidCredentials
 from latchkey.security import SecretBox, api_key, constant_time_equals, lookup_hash, short_fingerprint
-from latchkey.text import is_storable
+from latchkey.inputs import storable_text
 
 from . import repository
 from .repository import Executor, OrganizationRow
@@ -43,8 +43,9 @@ def reveal(box: SecretBox, org: OrganizationRow) -> str:
 async def verify(db: Executor, slug: object, key: object) -> OrganizationRow:
     """The organization whose slug and key these are; one answer for every kind of wrong."""
     # Only well-formed text reaches the database and the hash (NUL or a lone surrogate would be a 500).
-    org = await repository.find_organization_by_slug(db, slug) if isinstance(slug, str) and is_storable(slug) else None
-    presented = key_hash(key) if isinstance(key, str) and is_storable(key) else ""
+    slug, key = storable_text(slug), storable_text(key)
+    org = await repository.find_organization_by_slug(db, slug) if slug is not None else None
+    presented = key_hash(key) if key is not None else ""
     # Compare even when the org is unknown, so timing does not tell which part was wrong.
     stored = org.api_key_hash if org is not None else lookup_hash("no organization")
     if not constant_time_equals(presented, stored) or org is None:

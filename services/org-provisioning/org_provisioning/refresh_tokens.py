@@ -15,7 +15,7 @@ import redis.asyncio as redis
 
 from latchkey.errors import Conflict, LatchkeyError, Unauthenticated
 from latchkey.security import lookup_hash, url_token
-from latchkey.text import is_storable
+from latchkey.inputs import storable_text
 
 from . import repository, users
 from .repository import Executor, OrganizationRow
@@ -45,7 +45,8 @@ async def issue(cache: redis.Redis, ttl: float, *, user_id: int, org_id: int, us
 
 async def take(cache: redis.Redis, token: object) -> dict[str, Any] | None:
     """The token's claim, removed in the same step; None when used, expired or unknown."""
-    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH or not is_storable(token):
+    token = storable_text(token)
+    if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
     raw = await cache.getdel(PREFIX + lookup_hash(token))
     return json.loads(raw) if raw else None

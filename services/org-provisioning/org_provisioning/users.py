@@ -126,23 +126,11 @@ async def find_user(directory: SessionDirectory, org: OrganizationRow, user_name
     return user
 
 
-async def list_users(directory: SessionDirectory, org: OrganizationRow, limit: str | None, cursor: str | None) -> dict[str, Any]:
-    count = _parse_limit(limit)
-    if cursor is not None and len(cursor) > 512:
-        raise ValidationFailed({"cursor": "is not a cursor this API returned"})
-    users, next_cursor = await directory.list_users(org.id, count, cursor or None)
+async def list_users(directory: SessionDirectory, org: OrganizationRow, limit: int, cursor: str | None) -> dict[str, Any]:
+    users, next_cursor = await directory.list_users(org.id, limit, cursor)
     return {"users": [org_user_view(user, org) for user in users], "nextCursor": next_cursor}
 
 
 async def deprovision_user(directory: SessionDirectory, org: OrganizationRow, user_name: str) -> None:
     if not await directory.delete_user(org.id, require_user_name(user_name)):
         raise UserNotFound()
-
-
-def _parse_limit(limit: str | None) -> int:
-    if limit is None or limit == "":
-        return DEFAULT_LIMIT
-    # ASCII only ("²".isdigit() is True but int() refuses it), and short (int() refuses thousands of digits).
-    if not (limit.isascii() and limit.isdigit()) or len(limit) > 3 or not 1 <= int(limit) <= MAX_LIMIT:
-        raise ValidationFailed({"limit": f"must be an integer from 1 to {MAX_LIMIT}"})
-    return int(limit)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from latchkey.cookies import clear_session_cookie, set_session_cookie
+from latchkey.inputs import read_json_object
 
 from . import account, api_keys, authentication, password_changes
-from .inputs import client_address, iso8601, ok, read_body, strings, user_principal
+from .inputs import client_address, iso8601, ok, strings, user_principal
 from .keys import CONTEXT
 from .openapi import OPENAPI
 from .users import account_user, login_user
@@ -18,7 +19,7 @@ def _secure(request: web.Request) -> bool:
 
 
 async def login(request: web.Request) -> web.Response:
-    email, password = strings(await read_body(request), "email", "password")
+    email, password = strings(await read_json_object(request, form=True), "email", "password")
     sesskey, _session, user = await authentication.login(
         request.app[CONTEXT], email, password, address=client_address(request)
     )
@@ -74,7 +75,7 @@ async def regenerate_api_key(request: web.Request) -> web.Response:
 
 async def change_password(request: web.Request) -> web.Response:
     principal, userid = user_principal(request, refuse_api_key=True)
-    body = await read_body(request)
+    body = await read_json_object(request, form=True)
     (new,) = strings(body, "newPassword")
     current = body.get("currentPassword") if isinstance(body.get("currentPassword"), str) else ""
     ended = await password_changes.change_password(

@@ -1,48 +1,16 @@
-"""Reading requests: bodies (JSON or form-encoded), fields, the caller and the client address."""
+"""Reading requests beyond latchkey.inputs: required fields, the caller and the client address."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
-from latchkey.errors import BadRequest, Forbidden, ForbiddenAuthMethod, UnsupportedMediaType, ValidationFailed
-from latchkey.text import is_storable, unstorable_fields
+from latchkey.errors import Forbidden, ForbiddenAuthMethod, ValidationFailed
+from latchkey.identity import principal_of
+from latchkey.inputs import storable_text
 from latchkey.tokens import Principal
-from latchkey.web import principal_of
-
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-async def read_body(request: web.Request, *, form: bool = True) -> dict[str, Any]:
-    """The body as a dict: a JSON object, or (when `form`) form fields as browsers post them."""
-    content_type = request.content_type
-    if content_type == "application/json" or content_type.endswith("+json"):
-        try:
-            body = json.loads(await request.read() or b"{}")
-        except (ValueError, RecursionError):  # malformed, not UTF-8, or nested past the parser's depth
-            raise BadRequest("The body is not valid JSON.") from None
-        if not isinstance(body, dict):
-            raise BadRequest("The body must be a JSON object.")
-        return _clean_text(body)
-    if form and content_type in FORM_TYPES:
-        try:
-            fields = await request.post()
-        except ValueError:  # not UTF-8, or a broken multipart body
-            raise BadRequest("The form body cannot be read.") from None
-        return _clean_text({key: value for key, value in fields.items() if isinstance(value, str)})
-    if not await request.read():
-        return {}
-    raise UnsupportedMediaType()
-
-
-def _clean_text(body: dict[str, Any]) -> dict[str, Any]:
-    """The body, once no string in it holds a NUL or a lone surrogate (400 naming the fields, not a 500)."""
-    if bad := unstorable_fields(body):
-        raise ValidationFailed(bad)
-    return body
 
 
 def strings(body: dict[str, Any], *names: str) -> tuple[str, ...]:
@@ -55,8 +23,7 @@ def strings(body: dict[str, Any], *names: str) -> tuple[str, ...]:
 
 def client_address(request: web.Request) -> str | None:
     """The gateway puts the client's address in X-Real-IP; without it (or unusable as a Redis key), the peer."""
-    claimed = request.headers.get("X-Real-IP")
-    return claimed if claimed and is_storable(claimed) else request.remote
+    return storable_text(request.headers.get("X-Real-IP")) or request.remote
 
 
 def user_principal(request: web.Request, *, refuse_api_key: bool = False) -> tuple[Principal, int]:

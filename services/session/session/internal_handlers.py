@@ -6,23 +6,16 @@ import re
 
 from aiohttp import web
 
-from latchkey.errors import NotFound, ValidationFailed
-from latchkey.web import require_service
+from latchkey.errors import ValidationFailed
+from latchkey.identity import require_service
+from latchkey.inputs import MAX_ID, id_cursor, limit_param, path_id, read_json_object
 
 from . import api_keys, authentication, users
 from .fields import check_profile, check_user_name
-from .inputs import read_body, strings
+from .inputs import strings
 from .keys import CONTEXT
 
 _AUTH_METHOD = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
-_MAX_ID = 2**31 - 1  # ids are PostgreSQL integers
-
-
-def _path_id(request: web.Request, name: str) -> int:
-    raw = request.match_info[name]  # the route only matches digits
-    if len(raw) > 10 or int(raw) > _MAX_ID:  # int() refuses thousands of digits; no id has more than ten
-        raise NotFound()
-    return int(raw)
 
 
 def _names(value: object, field: str) -> list[str]:
@@ -31,23 +24,9 @@ def _names(value: object, field: str) -> list[str]:
     return value
 
 
-def _ascii_number(raw: str) -> bool:
-    # str.isdigit() also accepts "²" and "٣", which int() refuses or reads; ten digits hold any id.
-    return raw.isascii() and raw.isdigit() and len(raw) <= 10
-
-
-def _int_param(request: web.Request, name: str, default: int, maximum: int) -> int:
-    raw = request.query.get(name)
-    if raw is None or raw == "":
-        return default
-    if not _ascii_number(raw) or not 1 <= int(raw) <= maximum:
-        raise ValidationFailed({name: f"must be an integer from 1 to {maximum}"})
-    return int(raw)
-
-
 async def verify_password(request: web.Request) -> web.Response:
     require_service(request, "gateway")
-    body = await read_body(request, form=False)
+    body = await read_json_object(request)
     email, password = strings(body, "email", "password")
     # The client address the gateway saw (optional): Basic guesses then count towards it like logins do.
     address = body.get("address") if isinstance(body.get("address"), str) else None
@@ -57,16 +36,16 @@ async def verify_password(request: web.Request) -> web.Response:
 
 async def verify_api_key(request: web.Request) -> web.Response:
     require_service(request, "gateway")
-    (apikey,) = strings(await read_body(request, form=False), "apikey")
+    (apikey,) = strings(await read_json_object(request), "apikey")
     user = await api_keys.verify_api_key(request.app[CONTEXT], apikey)
     return web.json_response({"user": users.user_out(user)})
 
 
 async def create_session(request: web.Request) -> web.Response:
     require_service(request, "org-provisioning", "oidc-link")
-    body = await read_body(request, form=False)
+    body = await read_json_object(request)
     user_id = body.get("userId")
-    if not isinstance(user_id, int) or isinstance(user_id, bool) or not 0 < user_id <= _MAX_ID:
+    if not isinstance(user_id, int) or isinstance(user_id, bool) or not 0 < user_id <= MAX_ID:
         raise ValidationFailed({"userId": "must be an integer"})
     ctx = request.app[CONTEXT]
     sesskey, _session, user = await authentication.open_session(
@@ -79,36 +58,35 @@ async def create_session(request: web.Request) -> web.Response:
 async def put_org_user(request: web.Request) -> web.Response:
     require_service(request, "org-provisioning")
     user_name = check_user_name(request.match_info["userName"])
-    changes = check_profile(await read_body(request, form=False))
-    created, user = await users.upsert_org_user(request.app[CONTEXT], _path_id(request, "orgId"), user_name, changes)
+    changes = check_profile(await read_json_object(request))
+    created, user = await users.upsert_org_user(request.app[CONTEXT], path_id(request, "orgId"), user_name, changes)
     return web.json_response({"user": users.user_out(user)}, status=201 if created else 200)
 
 
 async def list_org_users(request: web.Request) -> web.Response:
     require_service(request, "org-provisioning")
-    limit = _int_param(request, "limit", 50, 200)
-    cursor = request.query.get("cursor") or None
-    if cursor is not None and not (_ascii_number(cursor) and int(cursor) <= _MAX_ID):
-        raise ValidationFailed({"cursor": "is not a cursor from this listing"})
-    page, next_cursor = await users.list_org_users(request.app[CONTEXT], _path_id(request, "orgId"), limit=limit, cursor=cursor)
+    limit = limit_param(request, default=50, maximum=200)
+    page, next_cursor = await users.list_org_users(
+        request.app[CONTEXT], path_id(request, "orgId"), limit=limit, after=id_cursor(request)
+    )
     return web.json_response({"users": [users.user_out(u) for u in page], "nextCursor": next_cursor})
 
 
 async def get_org_user(request: web.Request) -> web.Response:
     require_service(request, "org-provisioning")
     user_name = check_user_name(request.match_info["userName"])
-    user = await users.require_org_user(request.app[CONTEXT], _path_id(request, "orgId"), user_name)
+    user = await users.require_org_user(request.app[CONTEXT], path_id(request, "orgId"), user_name)
     return web.json_response({"user": users.user_out(user)})
 
 
 async def delete_org_user(request: web.Request) -> web.Response:
     require_service(request, "org-provisioning")
     user_name = check_user_name(request.match_info["userName"])
-    await users.deprovision_org_user(request.app[CONTEXT], _path_id(request, "orgId"), user_name)
+    await users.deprovision_org_user(request.app[CONTEXT], path_id(request, "orgId"), user_name)
     return web.Response(status=204)
 
 
 async def get_user(request: web.Request) -> web.Response:
     require_service(request, "oidc-link")
-    user = await users.require_user(request.app[CONTEXT], _path_id(request, "userid"))
+    user = await users.require_user(request.app[CONTEXT], path_id(request, "userid"))
     return web.json_response({"user": users.user_out(user)})

@@ -158,9 +158,8 @@ async def end_everything(ctx: Context, user: UserRecord) -> None:
     await ctx.sessions.destroy_all(user.userid)
 
 
-async def list_org_users(ctx: Context, partnerid: int, *, limit: int, cursor: str | None) -> tuple[list[UserRecord], str | None]:
+async def list_org_users(ctx: Context, partnerid: int, *, limit: int, after: int | None) -> tuple[list[UserRecord], str | None]:
     """A page of the organization's users in id order; the cursor is the last id seen."""
-    after = int(cursor) if cursor else 0
-    page = await repository.list_org_users(ctx.db, partnerid, after_userid=after, limit=limit + 1)
+    page = await repository.list_org_users(ctx.db, partnerid, after_userid=after or 0, limit=limit + 1)
     next_cursor = str(page[limit - 1].userid) if len(page) > limit else None
     return page[:limit], next_cursor

@@ -1,0 +1,52 @@
+"""Liveness, readiness and metrics routes, and the readiness checks of PostgreSQL and Redis."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from .errors import ServiceUnavailable
+from .storage import PG_POOL, REDIS
+
+ReadinessCheck = Callable[[web.Application], Awaitable[None]]
+READINESS = web.AppKey("readiness_checks", list)
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    failures = {}
+    for check in request.app[READINESS]:
+        try:
+            await asyncio.wait_for(check(request.app), timeout=2)
+        except Exception as exc:  # a readiness probe reports any failure, it does not raise
+            failures[check.__name__] = type(exc).__name__
+    if failures:
+        return web.json_response({"status": "unavailable", "failed": failures}, status=503)
+    return web.json_response({"status": "ready"})
+
+
+async def metrics(_request: web.Request) -> web.Response:
+    return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+async def postgres_ready(app: web.Application) -> None:
+    async with app[PG_POOL].acquire() as conn:
+        await conn.fetchval("SELECT 1")
+
+
+async def redis_ready(app: web.Application) -> None:
+    if not await app[REDIS].ping():
+        raise ServiceUnavailable()
+
+
+def add_health_routes(app: web.Application, readiness: list[ReadinessCheck]) -> None:
+    app[READINESS] = readiness
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)

@@ -29,16 +29,23 @@ def origin_of(url: str) -> str | None:
         return None
     if not parts.scheme or not parts.hostname or port is None:
         return None
-    return f"{parts.scheme.lower()}://{parts.hostname.lower()}:{port}"
+    host = parts.hostname.lower()
+    if ":" in host:  # IPv6, which urlsplit hands back without its brackets
+        host = f"[{host}]"
+    return f"{parts.scheme.lower()}://{host}:{port}"
 
 
 def authorize(
-    policy: RoutePolicy, auth: Authentication | None, request: web.Request, public_origin: str
+    policy: RoutePolicy, auth: Authentication | None, request: web.Request, trusted_origins: frozenset[str]
 ) -> Authentication | None:
-    """The authentication to forward, or the typed refusal of this route's policy."""
+    """The authentication to forward, or the typed refusal of this route's policy.
+
+    `trusted_origins` (canonical, see `origin_of`) are the pages whose cookie-borne
+    state changes are the user's own: the public URL's and the CORS allow-list's.
+    """
     if policy.access is Access.PUBLIC:
         # A public route needs nobody; a cross-site cookie is simply not vouched for.
-        return None if auth is not None and _cross_site_cookie(auth, request, public_origin) else auth
+        return None if auth is not None and _cross_site_cookie(auth, request, trusted_origins) else auth
     if auth is None:
         raise Unauthenticated()
     principal = auth.principal
@@ -55,14 +62,14 @@ def authorize(
     if policy.permission is not None and policy.permission not in principal.perms:
         # Permissions come from how the user signed in (only interactive logins carry `oauth`).
         raise ForbiddenAuthMethod("This endpoint needs an interactive sign-in.")
-    if _cross_site_cookie(auth, request, public_origin):
+    if _cross_site_cookie(auth, request, trusted_origins):
         raise CsrfRejected()
     return auth
 
 
-def _cross_site_cookie(auth: Authentication, request: web.Request, public_origin: str) -> bool:
-    """A state-changing request vouched for only by the ambient cookie, from a page that is not ours."""
+def _cross_site_cookie(auth: Authentication, request: web.Request, trusted_origins: frozenset[str]) -> bool:
+    """A state-changing request vouched for only by the ambient cookie, from a page we do not trust."""
     if not auth.cookie_only or request.method not in STATE_CHANGING:
         return False
     source = request.headers.get("Origin") or request.headers.get("Referer")
-    return not source or origin_of(source) != public_origin
+    return not source or origin_of(source) not in trusted_origins

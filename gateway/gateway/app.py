@@ -17,6 +17,7 @@ from session.sessions import SessionStore
 
 from . import SERVICE
 from .authentication import Authenticator
+from .cors import CorsRules, cors_middleware
 from .identity import IdentityTokens
 from .keys import (
     AUTHENTICATOR,
@@ -47,8 +48,10 @@ def init_app(settings: Settings) -> web.Application:
     configure_logging(settings.common.service, settings.common.log_level)
     # Not latchkey.web.create_app: its identity middleware would *verify* an inbound
     # identity header, where the edge must ignore (and drop) whatever a client sends.
+    cors = CorsRules.from_list(settings.cors_allowed_origins)
     app = web.Application(
-        middlewares=[edge_middleware(SERVICE), error_middleware(envelope_for)],
+        # CORS sits outside the error envelope, so an allowed page can read a 401 or 429 too.
+        middlewares=[edge_middleware(SERVICE), cors_middleware(cors), error_middleware(envelope_for)],
         client_max_size=settings.max_body_bytes,
     )
     app[latchkey_web.SETTINGS] = settings.common
@@ -58,7 +61,7 @@ def init_app(settings: Settings) -> web.Application:
     app[health.READINESS] = [health.redis_ready, *(_service_ready(name) for name in SERVICES)]
     app.cleanup_ctx.append(storage.redis_ctx(settings.common.redis_url))
     app.cleanup_ctx.append(_upstreams_ctx)
-    setup_routes(app, settings)
+    setup_routes(app, settings, cors)
     setup_pages(app)
     return app
 

@@ -8,6 +8,7 @@ from latchkey.errors import NotFound
 from latchkey.identity import PRINCIPAL_KEY, Handler
 
 from .access import authorize, origin_of
+from .cors import CorsRules
 from .credentials import read_inbound
 from .forwarding import forward
 from .keys import AUTHENTICATOR, IDENTITY_TOKENS, ROUTE_POLICY, SETTINGS, UPSTREAMS
@@ -15,9 +16,9 @@ from .openapi import combined_document
 from .policy import Access, RoutePolicy
 
 
-def proxy(policy: RoutePolicy, public_url: str) -> Handler:
+def proxy(policy: RoutePolicy, public_url: str, cors: CorsRules) -> Handler:
     """The handler of one public API route: authenticate, authorize, forward."""
-    public_origin = origin_of(public_url) or ""
+    trusted_origins = frozenset({origin_of(public_url) or ""}) | cors.origins_for(policy)
     public = policy.access is Access.PUBLIC
 
     async def handler(request: web.Request) -> web.StreamResponse:
@@ -30,7 +31,7 @@ def proxy(policy: RoutePolicy, public_url: str) -> Handler:
             auth = await authenticator.attempt(inbound.credentials, request.remote)
         else:
             auth = await authenticator.authenticate(inbound.credentials, request.remote)
-        auth = authorize(policy, auth, request, public_origin)
+        auth = authorize(policy, auth, request, trusted_origins)
         token = None
         if auth is not None:
             request[PRINCIPAL_KEY] = auth.principal

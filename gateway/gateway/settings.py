@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from latchkey.settings import CommonSettings, Env, SettingsError, load_environment
 
 from . import SERVICE
+from .cors import parse_allowed_origins
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +21,7 @@ class Settings:
     max_body_bytes: int
     connect_timeout: float
     read_timeout: float
+    cors_allowed_origins: tuple[str, ...]  # canonical origins that browsers may call the API from
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -34,6 +36,7 @@ class Settings:
             max_body_bytes=env.int("GATEWAY_MAX_BODY_BYTES", 1024 * 1024, minimum=1024),
             connect_timeout=env.float("GATEWAY_CONNECT_TIMEOUT", 2.0, minimum=0.01),
             read_timeout=env.float("GATEWAY_READ_TIMEOUT", 15.0, minimum=0.01),
+            cors_allowed_origins=parse_allowed_origins("CORS_ALLOWED_ORIGINS", env.raw("CORS_ALLOWED_ORIGINS")),
         )
 
 

@@ -49,14 +49,12 @@ def load_partner():
 
 
 @pytest.fixture
-async def partner_site():
-    """Factory: start the partner platform on a free port for an organization."""
-    partner = load_partner()
+async def site_on_port():
+    """Factory: serve an aiohttp app on 127.0.0.1:port until the test ends (another origin than Latchkey's)."""
     runners = []
 
-    async def start(latchkey_url: str, port: int, org: dict) -> None:
-        settings = partner.Settings(latchkey_url=latchkey_url, org_id=org["orgId"], org_api_key=org["apiKey"])
-        runner = web.AppRunner(partner.create_app(settings), access_log=None)
+    async def start(app: web.Application, port: int) -> None:
+        runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()
         runners.append(runner)
@@ -64,6 +62,18 @@ async def partner_site():
     yield start
     for runner in runners:
         await runner.cleanup()
+
+
+@pytest.fixture
+async def partner_site(site_on_port):
+    """Factory: start the partner platform on a free port for an organization."""
+    partner = load_partner()
+
+    async def start(latchkey_url: str, port: int, org: dict) -> None:
+        settings = partner.Settings(latchkey_url=latchkey_url, org_id=org["orgId"], org_api_key=org["apiKey"])
+        await site_on_port(partner.create_app(settings), port)
+
+    return start
 
 
 @pytest.fixture

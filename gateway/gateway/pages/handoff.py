@@ -117,7 +117,7 @@ def exchanges_refresh_token(handler: Handler) -> Handler:
             return_to = clean_url if is_safe_return_path(clean_url) else DEFAULT_RETURN_PATH
             return sign_in_page(return_to=return_to, message=error.message, status=error.status)
         response = web.Response(status=303, headers={"Location": clean_url})
-        set_session_cookie(response, answer["sesskey"], secure=request.app[SETTINGS].common.public_is_https)
+        set_session_cookie(response, answer["sesskey"], request.app[SETTINGS].common)
         return with_page_headers(response)
 
     return page

@@ -162,23 +162,49 @@ class CommonSettings:
     signing_key: bytes
     trusted_keys: dict[str, bytes]
     cache_hmac_key: bytes
+    session_cookie_samesite: str = "Lax"  # Lax, Strict or None (None only with a Secure cookie)
 
     @classmethod
     def from_env(cls, env: Env, *, service: str, default_port: int, needs_database: bool = True) -> CommonSettings:
         port_var = f"{service.upper().replace('-', '_')}_PORT"
+        public_url = env.url("PUBLIC_URL", "http://127.0.0.1:8080", schemes=("http", "https"))
         return cls(
             service=service,
             host=env.str("HOST", "127.0.0.1"),
             port=env.int(port_var, default_port, minimum=1),
-            public_url=env.url("PUBLIC_URL", "http://127.0.0.1:8080", schemes=("http", "https")),
+            public_url=public_url,
             database_url=env.url("DATABASE_URL", schemes=("postgres", "postgresql")) if needs_database else None,
             redis_url=env.url("REDIS_URL", schemes=("redis", "rediss", "unix")),
             log_level=env.str("LOG_LEVEL", "INFO").upper(),
             signing_key=env.secret_bytes(f"{service.upper().replace('-', '_')}_SIGNING_KEY", length=32),
             trusted_keys=env.key_map("INTERNAL_PUBLIC_KEYS"),
             cache_hmac_key=env.secret_bytes("CACHE_HMAC_KEY", length=32),
+            session_cookie_samesite=_session_cookie_samesite(env, public_url),
         )
 
     @property
     def public_is_https(self) -> bool:
         return self.public_url.startswith("https://")
+
+    @property
+    def session_cookie_secure(self) -> bool:
+        # SameSite=None is refused by browsers without Secure; on a localhost PUBLIC_URL
+        # (a developer's machine) browsers accept a Secure cookie over plain http.
+        return self.public_is_https or self.session_cookie_samesite == "None"
+
+
+_SAMESITE_VALUES = {"lax": "Lax", "strict": "Strict", "none": "None"}
+_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _session_cookie_samesite(env: Env, public_url: str) -> str:
+    """`SESSION_COOKIE_SAMESITE`: Lax unless the operator's partner pages need the cookie cross-site."""
+    name = "SESSION_COOKIE_SAMESITE"
+    value = env.str(name, "Lax")
+    samesite = _SAMESITE_VALUES.get(value.lower())
+    if samesite is None:
+        raise SettingsError(name, f"must be Lax, Strict or None, got {value!r}")
+    parts = urlsplit(public_url)
+    if samesite == "None" and parts.scheme != "https" and parts.hostname not in _LOOPBACK_HOSTS:
+        raise SettingsError(name, "None needs a Secure cookie: an https PUBLIC_URL (or a localhost one)")
+    return samesite

@@ -84,7 +84,7 @@ async def callback(request: web.Request) -> web.Response:
     response = web.Response(status=303, headers={"Location": outcome.location, **_REDIRECT_HEADERS})
     _bind_browser(response, ctx, None)
     if outcome.session is not None:
-        set_session_cookie(response, outcome.session.sesskey, secure=ctx.settings.common.public_is_https)
+        set_session_cookie(response, outcome.session.sesskey, ctx.settings.common)
     return response
 
 

@@ -14,17 +14,13 @@ from .openapi import OPENAPI
 from .users import account_user, login_user
 
 
-def _secure(request: web.Request) -> bool:
-    return request.app[CONTEXT].settings.common.public_is_https
-
-
 async def login(request: web.Request) -> web.Response:
     email, password = strings(await read_json_object(request, form=True), "email", "password")
     sesskey, _session, user = await authentication.login(
         request.app[CONTEXT], email, password, address=client_address(request)
     )
     response = ok({"sesskey": sesskey, **login_user(user)})
-    set_session_cookie(response, sesskey, secure=_secure(request))
+    set_session_cookie(response, sesskey, request.app[CONTEXT].settings.common)
     return response
 
 
@@ -46,7 +42,7 @@ async def logout(request: web.Request) -> web.Response:
     principal, _userid = user_principal(request)
     await account.end_session(request.app[CONTEXT], principal)
     response = ok({})
-    clear_session_cookie(response, secure=_secure(request))
+    clear_session_cookie(response, request.app[CONTEXT].settings.common)
     return response
 
 
@@ -54,7 +50,7 @@ async def logout_everywhere(request: web.Request) -> web.Response:
     _principal, userid = user_principal(request)
     ended = await account.end_all_sessions(request.app[CONTEXT], userid)
     response = ok({"ended": ended})
-    clear_session_cookie(response, secure=_secure(request))
+    clear_session_cookie(response, request.app[CONTEXT].settings.common)
     return response
 
 

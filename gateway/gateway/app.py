@@ -12,6 +12,7 @@ from latchkey.errors import Envelope, envelope_by_path, error_middleware
 from latchkey.internal_client import ServiceClient
 from latchkey.logs import configure_logging
 from latchkey.middlewares import edge_middleware
+from latchkey.session_client import SessionClient
 from latchkey.tokens import TokenSigner
 from session.sessions import SessionStore
 
@@ -26,7 +27,6 @@ from .keys import (
     ORG_CLIENT,
     ROUTE_POLICY,
     SESSION_CLIENT,
-    SESSION_STORE,
     SETTINGS,
     SIGNER,
     UPSTREAMS,
@@ -87,10 +87,9 @@ async def _upstreams_ctx(app: web.Application) -> AsyncIterator[None]:
         for name, urls in base_urls.items()
     }
     signer = app[SIGNER]
-    app[SESSION_CLIENT] = ServiceClient(http, signer, SESSION, settings.session_urls, timeout=settings.read_timeout)
+    app[SESSION_CLIENT] = SessionClient(ServiceClient(http, signer, SESSION, settings.session_urls, timeout=settings.read_timeout))
     app[ORG_CLIENT] = ServiceClient(http, signer, ORG_PROVISIONING, settings.org_provisioning_urls, timeout=settings.read_timeout)
     lifetimes = {"idle_timeout": settings.idle_timeout, "absolute_lifetime": settings.absolute_lifetime}
-    app[SESSION_STORE] = SessionStore(app[storage.REDIS], **lifetimes)
     # The per-request reads go through one auto-pipelined connection (see pipelined_redis.py).
     hot_redis = PipelinedRedis(settings.common.redis_url)
     hot_store = SessionStore(hot_redis, **lifetimes)  # type: ignore[arg-type]

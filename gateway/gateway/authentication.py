@@ -11,16 +11,28 @@ so a revocation by the owner reaches every gateway instance at once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
 
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
 from latchkey import credential_cache
-from latchkey.errors import AmbiguousCredentials, BadGateway, InvalidCredentials, LatchkeyError, ServiceUnavailable
+from latchkey.errors import (
+    AmbiguousCredentials,
+    BadGateway,
+    BadRequest,
+    Forbidden,
+    InvalidCredentials,
+    LatchkeyError,
+    NotFound,
+    ServiceUnavailable,
+    Unauthenticated,
+)
 from latchkey.internal_client import ServiceClient
 from latchkey.security import short_fingerprint
+from latchkey.session_client import DirectoryUser, SessionClient
 from latchkey.tokens import Principal
 from session.sessions import SessionStore
 
@@ -32,7 +44,8 @@ from .pipelined_redis import PipelinedRedis
 log = logging.getLogger("gateway.authentication")
 
 # Answers of an owner that mean "this credential is wrong", as opposed to "try later".
-_REFUSALS = frozenset({400, 401, 403, 404, 422})
+_REFUSALS = (BadRequest, Unauthenticated, Forbidden, NotFound)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +60,7 @@ class Authenticator:
         self,
         redis_client: redis.Redis | PipelinedRedis,
         sessions: SessionStore,
-        session_client: ServiceClient,
+        session_client: SessionClient,
         org_client: ServiceClient,
         cache_hmac_key: bytes,
     ) -> None:
@@ -131,10 +144,9 @@ class Authenticator:
         return await self._in_flight.run(entry, lambda: self._verify_basic(entry, email, password, address))
 
     async def _verify_basic(self, entry: str, email: str, password: str, address: str | None) -> Principal:
-        check = {"email": email, "password": password, **({"address": address} if address else {})}
-        answer = await _ask(self._session_client, "/internal/auth/password", check, "user", "credentialVersion")
-        principal = _user_principal(answer["user"], "basic")
-        await credential_cache.write(self._redis, entry, {**principal.claims(), "cv": answer["credentialVersion"]})
+        verified = await _verdict(self._session_client.verify_password(email, password, address=address))
+        principal = _user_principal(verified.user, "basic")
+        await credential_cache.write(self._redis, entry, {**principal.claims(), "cv": verified.credential_version})
         return principal
 
     async def _api_key(self, api_key: str) -> Principal:
@@ -147,8 +159,7 @@ class Authenticator:
     async def _verify_api_key(self, entry: str, api_key: str) -> Principal:
         marker = await cache_fills.claim(self._redis, entry)
         try:
-            answer = await _ask(self._session_client, "/internal/auth/api-key", {"apikey": api_key}, "user")
-            principal = _user_principal(answer["user"], "api_key")
+            principal = _user_principal(await _verdict(self._session_client.verify_api_key(api_key)), "api_key")
         except LatchkeyError:
             await self._redis.delete(entry)  # no claim left behind for a wrong key
             raise
@@ -168,9 +179,10 @@ class Authenticator:
     async def _verify_org_key(self, entry: str, org_slug: str, org_key: str) -> Principal:
         marker = await cache_fills.claim(self._redis, entry)
         try:
-            answer = await _ask(self._org_client, "/internal/org-keys/verify", {"orgId": org_slug, "apiKey": org_key}, "org")
-            org = answer["org"]
-            if not isinstance(org.get("id"), int) or not isinstance(org.get("orgId"), str):
+            check = {"orgId": org_slug, "apiKey": org_key}
+            _status, answer = await _verdict(self._org_client.call("POST", "/internal/org-keys/verify", json_body=check))
+            org = answer.get("org") if isinstance(answer, dict) else None
+            if not isinstance(org, dict) or not isinstance(org.get("id"), int) or not isinstance(org.get("orgId"), str):
                 raise BadGateway()
         except LatchkeyError:
             await self._redis.delete(entry)
@@ -180,25 +192,17 @@ class Authenticator:
         return principal
 
 
-async def _ask(client: ServiceClient, path: str, body: dict[str, str], *expected: str) -> dict[str, Any]:
+async def _verdict(check: Awaitable[T]) -> T:
     """The owner's verdict on a credential: its answer, or InvalidCredentials when it refuses."""
     try:
-        _status, answer = await client.call("POST", path, json_body=body)
-    except LatchkeyError as error:
-        if error.status in _REFUSALS:
-            raise InvalidCredentials() from None
-        raise
+        return await check
+    except _REFUSALS:
+        raise InvalidCredentials() from None
     except ValueError:  # not JSON
         raise BadGateway() from None
-    if not isinstance(answer, dict) or any(not isinstance(answer.get(name), dict | str) for name in expected):
-        raise BadGateway()
-    return answer
 
 
-def _user_principal(user: dict[str, Any], method: str) -> Principal:
-    if user.get("disabled"):
+def _user_principal(user: DirectoryUser, method: str) -> Principal:
+    if user.disabled:
         raise InvalidCredentials()
-    userid = user.get("userid")
-    if not isinstance(userid, int):
-        raise BadGateway()
-    return Principal(sub=str(userid), org=user.get("partnerid"), role=user.get("role") or "", amr=(method,))
+    return Principal(sub=str(user.userid), org=user.partnerid, role=user.role, amr=(method,))

@@ -6,6 +6,7 @@ import aiohttp
 from aiohttp import web
 
 from latchkey.internal_client import ServiceClient
+from latchkey.session_client import SessionClient
 from latchkey.tokens import TokenSigner
 
 from .authentication import Authenticator
@@ -19,10 +20,8 @@ SIGNER = web.AppKey("gateway_signer", TokenSigner)
 # One pooled keep-alive client session for everything the gateway sends upstream.
 HTTP = web.AppKey("gateway_http", aiohttp.ClientSession)
 # Clients for the services' /internal/ routes, signed as the gateway.
-SESSION_CLIENT = web.AppKey("session_client", ServiceClient)
+SESSION_CLIENT = web.AppKey("session_client", SessionClient)
 ORG_CLIENT = web.AppKey("org_client", ServiceClient)
-# session.sessions.SessionStore (typed loosely here to keep this module import-light)
-SESSION_STORE = web.AppKey("session_store", object)
 # Credentials → principal (pages may use it too), identity JWTs, and each service's instances.
 AUTHENTICATOR = web.AppKey("gateway_authenticator", Authenticator)
 IDENTITY_TOKENS = web.AppKey("gateway_identity_tokens", IdentityTokens)

@@ -20,7 +20,7 @@ from aiohttp import web
 from multidict import MultiDict
 
 from latchkey.cookies import set_session_cookie
-from latchkey.errors import LatchkeyError, NotFound
+from latchkey.errors import BadRequest, InvalidRefreshToken, LatchkeyError, NotFound, Unauthenticated
 from latchkey.inputs import is_safe_return_path
 
 from ..keys import ORG_CLIENT, SETTINGS
@@ -40,10 +40,8 @@ class UnknownOrganization(NotFound):
     message = "We do not know that organization. Check its ID."
 
 
-class InvalidRefreshToken(LatchkeyError):
-    status = 401
-    code = "invalid_refresh_token"
-    message = "This sign-in link is used, expired or unknown. Please sign in again."
+# What a browser with a spent or unknown handoff link reads (the API's InvalidRefreshToken speaks of tokens).
+SPENT_LINK = "This sign-in link is used, expired or unknown. Please sign in again."
 
 
 def organization_sign_in_url(auth_redirect_url: str, return_url: str) -> str:
@@ -59,10 +57,8 @@ async def find_organization(request: web.Request, slug: str) -> dict:
         raise UnknownOrganization()
     try:
         _status, org = await request.app[ORG_CLIENT].call("GET", f"/internal/organizations/{quote(slug, safe='')}")
-    except LatchkeyError as error:  # the client re-raises the owner's 404 as a plain LatchkeyError
-        if error.status == 404:
-            raise UnknownOrganization() from None
-        raise
+    except NotFound:
+        raise UnknownOrganization() from None
     return org
 
 
@@ -79,15 +75,13 @@ async def organization_login(request: web.Request, slug: str, return_path: str) 
 
 async def exchange_refresh_token(request: web.Request, token: str) -> dict:
     if not token or len(token) > _MAX_TOKEN_LENGTH:
-        raise InvalidRefreshToken()
+        raise InvalidRefreshToken(SPENT_LINK)
     try:
         _status, answer = await request.app[ORG_CLIENT].call(
             "POST", "/internal/refresh-tokens/exchange", json_body={"refreshToken": token}
         )
-    except LatchkeyError as error:
-        if error.status in (400, 401, 404, 410):
-            raise InvalidRefreshToken() from None
-        raise
+    except (BadRequest, Unauthenticated, NotFound):
+        raise InvalidRefreshToken(SPENT_LINK) from None
     return answer
 
 
@@ -109,7 +103,7 @@ def exchanges_refresh_token(handler: Handler) -> Handler:
         clean_url = without_refresh_token(request)
         try:
             if len(tokens) != 1:
-                raise InvalidRefreshToken()
+                raise InvalidRefreshToken(SPENT_LINK)
             answer = await exchange_refresh_token(request, tokens[0])
         except LatchkeyError as error:
             # The token itself is never logged; the code says enough.

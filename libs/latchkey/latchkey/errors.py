@@ -115,6 +115,11 @@ class Conflict(LatchkeyError):
     message = "The request conflicts with the current state."
 
 
+class InvalidRefreshToken(Unauthenticated):
+    code = "invalid_refresh_token"
+    message = "This refresh token is used, expired or unknown."
+
+
 class PayloadTooLarge(LatchkeyError):
     status = 413
     code = "payload_too_large"
@@ -150,9 +155,10 @@ class ServiceUnavailable(LatchkeyError):
     status = 503
     code = "service_unavailable"
     message = "A service is unavailable; try again shortly."
+    retry_after = 5  # an instance may carry the owner's own Retry-After
 
     def headers(self) -> dict[str, str]:
-        return {"Retry-After": "5"}
+        return {"Retry-After": str(self.retry_after)}
 
 
 class GatewayTimeout(LatchkeyError):

@@ -1,8 +1,10 @@
 """Calling another service's `/internal/` routes with our own signed token.
 
-Upstream errors come back as the same typed error (status and code kept), so
-a domain function calling another service raises exactly what the owner
-raised; an unreachable owner is 503, a slow one 504.
+Upstream errors come back as the same typed error (`NotFound`, `Forbidden`,
+`Conflict`, `ValidationFailed` with its fields, `RateLimited` with its
+Retry-After...; status, code and message kept), so a caller catches them with
+plain `except` clauses and a domain function raises exactly what the owner
+raised. An unreachable owner is 503, a slow one 504.
 """
 
 from __future__ import annotations
@@ -14,7 +16,28 @@ from typing import Any
 import aiohttp
 
 from . import logs
-from .errors import GatewayTimeout, LatchkeyError, ServiceUnavailable
+from .errors import (
+    AmbiguousCredentials,
+    BadGateway,
+    BadRequest,
+    Conflict,
+    CsrfRejected,
+    Forbidden,
+    ForbiddenAuthMethod,
+    GatewayTimeout,
+    InvalidCredentials,
+    InvalidRefreshToken,
+    LatchkeyError,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    RateLimited,
+    ServiceUnavailable,
+    SessionExpired,
+    Unauthenticated,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
 from .tokens import TokenSigner
 
 
@@ -52,11 +75,7 @@ class ServiceClient:
                     text = await response.text()
                     body = json.loads(text) if text else None
                     if response.status >= 400:
-                        error = upstream_error(response.status, body)
-                        retry_after = response.headers.get("Retry-After")
-                        if retry_after:  # a 429 or 503 keeps telling the client when to come back
-                            error.headers = lambda: {"Retry-After": retry_after}  # type: ignore[method-assign]
-                        raise error
+                        raise upstream_error(response.status, body, response.headers.get("Retry-After"))
                     return response.status, body
             except aiohttp.ClientConnectionError as exc:
                 if isinstance(exc, aiohttp.ServerTimeoutError):
@@ -67,13 +86,46 @@ class ServiceClient:
         raise ServiceUnavailable(f"The {self._service} service is unavailable.") from last_error
 
 
-def upstream_error(status: int, body: Any) -> LatchkeyError:
-    error = LatchkeyError()
-    error.status = status
-    if isinstance(body, dict):
-        error.code = body.get("code") or error.code
-        error.message = body.get("title") or body.get("detail") or error.message
-        if "fields" in body:
-            fields = body["fields"]
-            error.extra = lambda: {"fields": fields}  # type: ignore[method-assign]
+# What a caller catches for "the owner is down, slow or broken" (5xx of any kind).
+OWNER_FAILED = (BadGateway, ServiceUnavailable, GatewayTimeout)
+
+# The owner's answer names its error by status and code; these are rebuilt as the same class.
+_BY_STATUS: dict[int, type[LatchkeyError]] = {
+    cls.status: cls
+    for cls in (
+        BadRequest, Unauthenticated, Forbidden, NotFound, MethodNotAllowed, Conflict, PayloadTooLarge,
+        UnsupportedMediaType, BadGateway, GatewayTimeout,
+    )
+}
+_BY_CODE: dict[tuple[int, str], type[LatchkeyError]] = {
+    (cls.status, cls.code): cls
+    for cls in (AmbiguousCredentials, InvalidCredentials, SessionExpired, InvalidRefreshToken, ForbiddenAuthMethod, CsrfRejected)
+}
+
+
+def upstream_error(status: int, body: Any, retry_after: str | None = None) -> LatchkeyError:
+    """The owner's error answer as the typed error it raised (a service-specific code is kept on the base class)."""
+    body = body if isinstance(body, dict) else {}
+    code = body.get("code") if isinstance(body.get("code"), str) else None
+    message = body.get("title") or body.get("detail")
+    message = message if isinstance(message, str) else None
+    fields = body.get("fields")
+    seconds = int(retry_after) if retry_after and len(retry_after) <= 6 and retry_after.isascii() and retry_after.isdigit() else None
+    error: LatchkeyError
+    if isinstance(fields, dict):
+        error = ValidationFailed({str(k): str(v) for k, v in fields.items()}, message)
+        error.status = status
+    elif status == 429:
+        error = RateLimited(seconds or 1, message)
+    elif status == 503:
+        error = ServiceUnavailable(message)
+        error.retry_after = seconds or ServiceUnavailable.retry_after
+    else:
+        # Any other 5xx is the owner failing: to its caller, a bad gateway (the owner's status kept).
+        fallback = BadGateway if status >= 500 else LatchkeyError
+        error_type = _BY_CODE.get((status, code or "")) or _BY_STATUS.get(status, fallback)
+        error = error_type(message)
+        error.status = status
+    if code:
+        error.code = code
     return error

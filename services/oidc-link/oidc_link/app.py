@@ -11,10 +11,11 @@ from aiohttp import web
 
 from latchkey import migrations, storage
 from latchkey.errors import envelope_by_path
+from latchkey.health import postgres_ready, redis_ready
 from latchkey.internal_client import ServiceClient
 from latchkey.logs import configure_logging
+from latchkey.session_client import SessionClient
 from latchkey.tokens import TokenSigner
-from latchkey.health import postgres_ready, redis_ready
 from latchkey.web import create_app
 
 from . import MIGRATIONS, SCHEMA, SERVICE
@@ -23,7 +24,6 @@ from .flows import FlowStore
 from .handlers import SSO
 from .providers import ProviderRegistry
 from .routes import setup_routes
-from .session_client import SessionDirectory
 from .settings import Settings
 
 SETTINGS_KEY = web.AppKey("oidc_link_settings", Settings)
@@ -45,7 +45,7 @@ def sso_ctx(settings: Settings):
                 providers=ProviderRegistry(settings.providers, provider_http),
                 flows=FlowStore(app[storage.REDIS], settings.flow_ttl),
                 pool=app[storage.PG_POOL],
-                sessions=SessionDirectory(session_client),
+                sessions=SessionClient(session_client),
             )
             yield
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from latchkey.inputs import storable_text
+from latchkey.session_client import NewSession
 
 from . import links, sign_in
 from .context import SsoContext
@@ -19,7 +20,6 @@ from .errors import ProviderUnavailable, SsoFailed
 from .flows import PendingFlow
 from .id_token import validate_id_token
 from .oidc_client import exchange_code
-from .session_client import NewSession
 
 log = logging.getLogger("oidc_link.callback")
 # OAuth 2.0 errors a provider may send back that mean "the user said no".

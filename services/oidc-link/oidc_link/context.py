@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from latchkey.security import lookup_hash
+from latchkey.session_client import SessionClient
 
 from .flows import FlowKind, FlowStore, PendingFlow, new_secrets
 from .oidc_client import authorization_url
 from .providers import ProviderRegistry
-from .session_client import SessionDirectory
 from .settings import Settings
 
 
@@ -23,7 +23,7 @@ class SsoContext:
     providers: ProviderRegistry
     flows: FlowStore
     pool: asyncpg.Pool
-    sessions: SessionDirectory
+    sessions: SessionClient
     clock: Callable[[], float] = field(default=time.time)
 
     @property

@@ -56,7 +56,7 @@ async def unlink(ctx: SsoContext, user_id: int, provider_id: str) -> None:
         issuers = await repository.lock_issuers_of_user(conn, user_id)
         if provider_id not in issuers:
             raise NotFound("This provider is not linked to your account.", code="not_linked")
-        if len(issuers) == 1 and not await ctx.sessions.has_password(user_id):
+        if len(issuers) == 1 and not (await ctx.sessions.get_user(user_id)).has_password:
             raise LastSignInMethod()
         if not await repository.delete_link(conn, user_id, provider_id):
             raise Conflict()

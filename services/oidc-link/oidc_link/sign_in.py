@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import logging
 
-from latchkey.errors import LatchkeyError
+from latchkey.errors import Forbidden, NotFound
+from latchkey.internal_client import OWNER_FAILED
+from latchkey.session_client import NewSession
 
 from . import repository
 from .context import SsoContext, StartedFlow, begin_flow
 from .errors import SsoFailed
-from .session_client import NewSession
 
 log = logging.getLogger("oidc_link.sign_in")
 LOGIN_PAGE = "/login"
 DEFAULT_RETURN = "/"
+OIDC_AMR = "oidc"
+INTERACTIVE_PERMS = ("oauth",)
 
 
 async def start_sign_in(ctx: SsoContext, provider_id: str, return_to: str) -> StartedFlow:
@@ -31,18 +34,16 @@ async def sign_in(ctx: SsoContext, provider_id: str, subject: str, email: str | 
         log.info("sign-in refused: provider account not linked", extra={"fields": {"provider": provider_id}})
         raise SsoFailed(code="not_linked")
     try:
-        session = await ctx.sessions.start_session(link.user_id)
-    except LatchkeyError as error:
-        if error.status == 404:
-            # The user was deleted at the session service; the link is an orphan.
-            await repository.delete_link(ctx.pool, link.user_id, provider_id)
-            raise SsoFailed(code="not_linked") from None
-        if error.status == 403:
-            raise SsoFailed(code="user_unavailable") from None
-        if error.status >= 500:
-            # The browser is mid-redirect: an error page of JSON helps nobody.
-            raise SsoFailed(code="service_unavailable") from None
-        raise
+        session = await ctx.sessions.start_session(link.user_id, amr=[OIDC_AMR], perms=list(INTERACTIVE_PERMS))
+    except NotFound:
+        # The user was deleted at the session service; the link is an orphan.
+        await repository.delete_link(ctx.pool, link.user_id, provider_id)
+        raise SsoFailed(code="not_linked") from None
+    except Forbidden:
+        raise SsoFailed(code="user_unavailable") from None
+    except OWNER_FAILED:
+        # The browser is mid-redirect: an error page of JSON helps nobody.
+        raise SsoFailed(code="service_unavailable") from None
     await repository.touch_link(ctx.pool, provider_id, subject, email)
     log.info("signed in with provider", extra={"fields": {"user": link.user_id, "provider": provider_id}})
     return session

@@ -9,28 +9,28 @@ from aiohttp import web
 
 from latchkey import migrations, storage
 from latchkey.errors import envelope_by_path
+from latchkey.health import postgres_ready, redis_ready
 from latchkey.internal_client import ServiceClient
 from latchkey.logs import configure_logging
 from latchkey.security import SecretBox
+from latchkey.session_client import SessionClient
 from latchkey.tokens import TokenSigner
-from latchkey.health import postgres_ready, redis_ready
 from latchkey.web import create_app
 
 from . import MIGRATIONS, SCHEMA, SERVICE
-from .app_keys import SECRET_BOX, SESSION_DIRECTORY, SETTINGS
+from .keys import SECRET_BOX, SESSION_CLIENT, SETTINGS
 from .routes import ROUTES
-from .session_directory import SessionDirectory
 from .settings import Settings
 
 
 
-def session_directory_ctx(settings: Settings):
+def session_client_ctx(settings: Settings):
     """One pooled keep-alive client to the session service, signed as this service."""
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         async with aiohttp.ClientSession() as http:
             signer = TokenSigner(SERVICE, settings.common.signing_key)
-            app[SESSION_DIRECTORY] = SessionDirectory(ServiceClient(http, signer, "session", settings.session_urls))
+            app[SESSION_CLIENT] = SessionClient(ServiceClient(http, signer, "session", settings.session_urls))
             yield
 
     return ctx
@@ -44,6 +44,6 @@ def init_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(storage.postgres_ctx(settings.common.database_url))
     app.cleanup_ctx.append(migrations.require_current(SCHEMA, MIGRATIONS))
     app.cleanup_ctx.append(storage.redis_ctx(settings.common.redis_url))
-    app.cleanup_ctx.append(session_directory_ctx(settings))
+    app.cleanup_ctx.append(session_client_ctx(settings))
     app.router.add_routes(ROUTES)
     return app

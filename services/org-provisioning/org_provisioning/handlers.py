@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from aiohttp import web
 
 from latchkey.identity import principal_of, require_service
 from latchkey.inputs import limit_param, opaque_cursor, read_json_object
+from latchkey.session_client import NewSession
 from latchkey.storage import PG_POOL, REDIS
 from latchkey.tokens import Principal
 
 from . import access, org_api_keys, organizations, refresh_tokens, users
-from .app_keys import SECRET_BOX, SESSION_DIRECTORY, SETTINGS
+from .keys import SECRET_BOX, SESSION_CLIENT, SETTINGS
 from .openapi import DOCUMENT
 from .repository import OrganizationRow
 
@@ -34,7 +34,7 @@ async def _authorized_org(request: web.Request, policy: Policy) -> OrganizationR
 async def update_user(request: web.Request) -> web.Response:
     org = await _authorized_org(request, access.require_org_key)
     body = await read_json_object(request)
-    created, user = await users.provision_user(request.app[SESSION_DIRECTORY], org, request.match_info["userName"], body)
+    created, user = await users.provision_user(request.app[SESSION_CLIENT], org, request.match_info["userName"], body)
     return web.json_response(user, status=201 if created else 200)
 
 
@@ -42,7 +42,7 @@ async def generate_token(request: web.Request) -> web.Response:
     org = await _authorized_org(request, access.require_org_key)
     ttl = request.app[SETTINGS].refresh_token_ttl
     token = await refresh_tokens.issue_for_user(
-        request.app[REDIS], request.app[SESSION_DIRECTORY], org, request.match_info["userName"], ttl
+        request.app[REDIS], request.app[SESSION_CLIENT], org, request.match_info["userName"], ttl
     )
     login_url = request.app[SETTINGS].common.public_url + "/?refresh-token=" + token
     return web.json_response(
@@ -53,19 +53,19 @@ async def generate_token(request: web.Request) -> web.Response:
 async def list_users(request: web.Request) -> web.Response:
     org = await _authorized_org(request, access.require_directory_reader)
     limit = limit_param(request, default=users.DEFAULT_LIMIT, maximum=users.MAX_LIMIT)
-    page = await users.list_users(request.app[SESSION_DIRECTORY], org, limit, opaque_cursor(request))
+    page = await users.list_users(request.app[SESSION_CLIENT], org, limit, opaque_cursor(request))
     return web.json_response(page)
 
 
 async def get_user(request: web.Request) -> web.Response:
     org = await _authorized_org(request, access.require_directory_reader)
-    user = await users.find_user(request.app[SESSION_DIRECTORY], org, request.match_info["userName"])
+    user = await users.find_user(request.app[SESSION_CLIENT], org, request.match_info["userName"])
     return web.json_response(users.org_user_view(user, org))
 
 
 async def delete_user(request: web.Request) -> web.Response:
     org = await _authorized_org(request, access.require_org_key)
-    await users.deprovision_user(request.app[SESSION_DIRECTORY], org, request.match_info["userName"])
+    await users.deprovision_user(request.app[SESSION_CLIENT], org, request.match_info["userName"])
     return web.Response(status=204)
 
 
@@ -97,16 +97,16 @@ async def rotate_api_key(request: web.Request) -> web.Response:
 # --- refresh-token exchange ---
 
 
-async def _exchange(request: web.Request) -> tuple[dict[str, Any], OrganizationRow]:
+async def _exchange(request: web.Request) -> tuple[NewSession, OrganizationRow]:
     body = await read_json_object(request)
     token = body.get("refreshToken")
-    return await refresh_tokens.exchange(request.app[REDIS], request.app[PG_POOL], request.app[SESSION_DIRECTORY], token)
+    return await refresh_tokens.exchange(request.app[REDIS], request.app[PG_POOL], request.app[SESSION_CLIENT], token)
 
 
 async def exchange_refresh_token(request: web.Request) -> web.Response:
     session, org = await _exchange(request)
-    user = users.org_user_view(session["user"], org)
-    return web.json_response({"sessionToken": session["sesskey"], "expiresIn": session["expiresIn"], "user": user})
+    user = users.org_user_view(session.user, org)
+    return web.json_response({"sessionToken": session.sesskey, "expiresIn": session.expires_in, "user": user})
 
 
 async def openapi_document(_request: web.Request) -> web.Response:
@@ -132,4 +132,4 @@ async def internal_get_organization(request: web.Request) -> web.Response:
 async def internal_exchange_refresh_token(request: web.Request) -> web.Response:
     require_service(request, "gateway")
     session, _org = await _exchange(request)
-    return web.json_response({"sesskey": session["sesskey"], "expiresIn": session["expiresIn"], "user": session["user"]})
+    return web.json_response(session.to_json())

@@ -13,23 +13,18 @@ from typing import Any
 
 import redis.asyncio as redis
 
-from latchkey.errors import Conflict, LatchkeyError, Unauthenticated
-from latchkey.security import lookup_hash, url_token
+from latchkey.errors import Conflict, Forbidden, InvalidRefreshToken, NotFound
 from latchkey.inputs import storable_text
+from latchkey.security import lookup_hash, url_token
+from latchkey.session_client import NewSession, SessionClient
 
 from . import repository, users
 from .repository import Executor, OrganizationRow
-from .session_directory import SessionDirectory
 
 PREFIX = "rt:"
 MAX_TOKEN_LENGTH = 256
 SESSION_AMR = ["org_sso"]
 SESSION_PERMS = ["oauth"]
-
-
-class InvalidRefreshToken(Unauthenticated):
-    code = "invalid_refresh_token"
-    message = "This refresh token is used, expired or unknown."
 
 
 def expires_in(ttl: float) -> int:
@@ -53,32 +48,30 @@ async def take(cache: redis.Redis, token: object) -> dict[str, Any] | None:
 
 
 async def exchange(
-    cache: redis.Redis, db: Executor, directory: SessionDirectory, token: object
-) -> tuple[dict[str, Any], OrganizationRow]:
+    cache: redis.Redis, db: Executor, directory: SessionClient, token: object
+) -> tuple[NewSession, OrganizationRow]:
     """Spend the token on a new session (amr org_sso); returns the session and the organization."""
     claim = await take(cache, token)
     if claim is None:
         raise InvalidRefreshToken()
     org = await repository.find_organization_by_id(db, claim["orgId"])
     # The user may have been deprovisioned, moved or disabled since the token was issued.
-    user = await directory.find_user(org.id, claim["userName"]) if org is not None else None
-    if user is None or user["userid"] != claim["userId"] or user["disabled"] or user["partnerid"] != org.id:
+    user = await directory.find_org_user(org.id, claim["userName"]) if org is not None else None
+    if user is None or user.userid != claim["userId"] or user.disabled or user.partnerid != org.id:
         raise InvalidRefreshToken()
     try:
         session = await directory.start_session(claim["userId"], amr=SESSION_AMR, perms=SESSION_PERMS)
-    except LatchkeyError as error:
-        if error.status in (403, 404):
-            raise InvalidRefreshToken() from None
-        raise
+    except (Forbidden, NotFound):  # disabled or deleted since the check above
+        raise InvalidRefreshToken() from None
     return session, org
 
 
 async def issue_for_user(
-    cache: redis.Redis, directory: SessionDirectory, org: OrganizationRow, user_name: str, ttl: float
+    cache: redis.Redis, directory: SessionClient, org: OrganizationRow, user_name: str, ttl: float
 ) -> str:
     """A token for an existing, enabled user of `org`; UserNotFound otherwise."""
     user = await users.find_user(directory, org, user_name)
-    if user["disabled"]:
+    if user.disabled:
         # Refuse now rather than hand the partner a login link that can only fail.
         raise Conflict("This user is disabled.", code="user_disabled")
-    return await issue(cache, ttl, user_id=user["userid"], org_id=org.id, user_name=user_name)
+    return await issue(cache, ttl, user_id=user.userid, org_id=org.id, user_name=user_name)

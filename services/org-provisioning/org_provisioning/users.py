@@ -1,7 +1,7 @@
 """Provisioning an organization's users, kept in the session service's directory.
 
 This module validates what a partner sends, scopes every call to the
-organization resolved from the path, and maps the directory's `UserOut` to
+organization resolved from the path, and maps the directory's `DirectoryUser` to
 the organization API's user shape (`orgId` is the slug, not the number).
 """
 
@@ -12,9 +12,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from latchkey.errors import NotFound, ValidationFailed
+from latchkey.session_client import DirectoryUser, SessionClient
 
 from .repository import OrganizationRow
-from .session_directory import SessionDirectory, UserOut
 
 _USER_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
@@ -87,26 +87,26 @@ def profile_problems(user_name: str, body: object) -> dict[str, str]:
     return problems
 
 
-def org_user_view(user: UserOut, org: OrganizationRow) -> dict[str, Any]:
+def org_user_view(user: DirectoryUser, org: OrganizationRow) -> dict[str, Any]:
     return {
-        "id": user["userid"],
-        "userName": user["userName"],
-        "name": user["name"],
-        "role": user["role"] if user["role"] in ROLES else "USER",
-        "picture": user["picture"],
-        "email": user["email"],
+        "id": user.userid,
+        "userName": user.user_name,
+        "name": user.name,
+        "role": user.role if user.role in ROLES else "USER",
+        "picture": user.picture,
+        "email": user.email,
         "orgId": org.slug,
-        "createdAt": user["createdAt"],
-        "updatedAt": user["updatedAt"],
+        "createdAt": user.created_at,
+        "updatedAt": user.updated_at,
     }
 
 
 async def provision_user(
-    directory: SessionDirectory, org: OrganizationRow, user_name: str, body: object
+    directory: SessionClient, org: OrganizationRow, user_name: str, body: object
 ) -> tuple[bool, dict[str, Any]]:
     """Create (True) or update (False) the user `user_name` of `org`."""
     problems = profile_problems(user_name, body)
-    existing = None if "userName" in problems else await directory.find_user(org.id, user_name)
+    existing = None if "userName" in problems else await directory.find_org_user(org.id, user_name)
     if existing is None and not (isinstance(body, dict) and "email" in body):
         problems.setdefault("email", "is required to create a user")
     if problems:
@@ -115,22 +115,22 @@ async def provision_user(
     if existing is None:
         fields.setdefault("role", "USER")
         fields.setdefault("name", user_name)
-    created, user = await directory.put_user(org.id, user_name, fields)
+    created, user = await directory.put_org_user(org.id, user_name, fields)
     return created, org_user_view(user, org)
 
 
-async def find_user(directory: SessionDirectory, org: OrganizationRow, user_name: str) -> UserOut:
-    user = await directory.find_user(org.id, require_user_name(user_name))
+async def find_user(directory: SessionClient, org: OrganizationRow, user_name: str) -> DirectoryUser:
+    user = await directory.find_org_user(org.id, require_user_name(user_name))
     if user is None:
         raise UserNotFound()
     return user
 
 
-async def list_users(directory: SessionDirectory, org: OrganizationRow, limit: int, cursor: str | None) -> dict[str, Any]:
-    users, next_cursor = await directory.list_users(org.id, limit, cursor)
+async def list_users(directory: SessionClient, org: OrganizationRow, limit: int, cursor: str | None) -> dict[str, Any]:
+    users, next_cursor = await directory.list_org_users(org.id, limit, cursor)
     return {"users": [org_user_view(user, org) for user in users], "nextCursor": next_cursor}
 
 
-async def deprovision_user(directory: SessionDirectory, org: OrganizationRow, user_name: str) -> None:
-    if not await directory.delete_user(org.id, require_user_name(user_name)):
+async def deprovision_user(directory: SessionClient, org: OrganizationRow, user_name: str) -> None:
+    if not await directory.delete_org_user(org.id, require_user_name(user_name)):
         raise UserNotFound()

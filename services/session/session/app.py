@@ -10,8 +10,8 @@ from aiohttp import web
 
 from latchkey import migrations, storage
 from latchkey.errors import ServiceUnavailable, envelope_by_path
-from latchkey.logs import configure_logging
 from latchkey.health import postgres_ready, redis_ready
+from latchkey.logs import configure_logging
 from latchkey.web import create_app
 
 from . import MIGRATIONS, SCHEMA

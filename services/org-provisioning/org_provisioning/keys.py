@@ -5,10 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from latchkey.security import SecretBox
+from latchkey.session_client import SessionClient
 
-from .session_directory import SessionDirectory
 from .settings import Settings
 
 SETTINGS = web.AppKey("org_provisioning_settings", Settings)
 SECRET_BOX = web.AppKey("org_secret_box", SecretBox)
-SESSION_DIRECTORY = web.AppKey("session_directory", SessionDirectory)
+SESSION_CLIENT = web.AppKey("session_client", SessionClient)

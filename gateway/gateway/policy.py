@@ -54,6 +54,8 @@ POLICIES: tuple[RoutePolicy, ...] = (
     RoutePolicy("DELETE", "/api/1/auth/session", SESSION, U),
     RoutePolicy("DELETE", "/api/1/auth/sessions", SESSION, U),
     RoutePolicy("GET", "/api/1/users/me", SESSION, U),
+    RoutePolicy("PATCH", "/api/1/users/me", SESSION, S),
+    RoutePolicy("DELETE", "/api/1/users/me", SESSION, S),
     RoutePolicy("GET", "/api/1/users/me/apikey", SESSION, S),
     RoutePolicy("POST", "/api/1/users/me/apikey", SESSION, S),
     RoutePolicy("PUT", "/api/1/users/me/password", SESSION, S),

@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from latchkey.cookies import set_session_cookie
-from latchkey.identity import principal_of
-from latchkey.inputs import read_json_object, safe_return_path
+from latchkey.identity import principal_of, require_service
+from latchkey.inputs import path_id, read_json_object, safe_return_path
 
 from . import links, sign_in
 from .access import interactive_user_id
@@ -90,3 +90,10 @@ async def callback(request: web.Request) -> web.Response:
 
 async def openapi(_request: web.Request) -> web.Response:
     return web.json_response(OPENAPI)
+
+
+async def forget_user(request: web.Request) -> web.Response:
+    """Internal: session deletes an account and asks for its links to go first."""
+    require_service(request, "session")
+    removed = await links.forget_user(request.app[SSO], path_id(request, "userid"))
+    return web.json_response({"removed": removed})

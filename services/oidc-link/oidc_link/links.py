@@ -61,3 +61,10 @@ async def unlink(ctx: SsoContext, user_id: int, provider_id: str) -> None:
         if not await repository.delete_link(conn, user_id, provider_id):
             raise Conflict()
     log.info("account unlinked", extra={"fields": {"user": user_id, "provider": provider_id}})
+
+
+async def forget_user(ctx: SsoContext, user_id: int) -> int:
+    """The user's account is being deleted: every link goes (idempotent, so the owner may retry)."""
+    removed = await repository.delete_links_of_user(ctx.pool, user_id)
+    log.info("links of a deleted user removed", extra={"fields": {"user_id": user_id, "removed": removed}})
+    return removed

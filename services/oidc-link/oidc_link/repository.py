@@ -63,6 +63,11 @@ async def delete_link(conn: asyncpg.Connection | asyncpg.Pool, user_id: int, iss
     return status.endswith(" 1")
 
 
+async def delete_links_of_user(conn: asyncpg.Connection | asyncpg.Pool, user_id: int) -> int:
+    status = await conn.execute("DELETE FROM oidc.links WHERE user_id = $1", user_id)
+    return int(status.rsplit(" ", 1)[1])
+
+
 async def touch_link(conn: asyncpg.Connection | asyncpg.Pool, issuer: str, subject: str, email: str | None) -> None:
     """Record a use; keep the provider's latest email claim."""
     await conn.execute(

@@ -1,4 +1,4 @@
-"""Every route of the oidc-link service. Auth: "public", or "oauth" (interactive principal)."""
+"""Every route of the oidc-link service. Auth: "public", "oauth" (interactive principal) or "service"."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ ROUTES = [
     ("GET", "/api/v1/sso/{issuer}/login", handlers.start_login, "public"),
     ("GET", "/api/v1/sso/{issuer}", handlers.get_link, "oauth"),
     ("DELETE", "/api/v1/sso/{issuer}", handlers.delete_link, "oauth"),
+    # internal (docs/internal-api.md), service tokens only: never routed by the gateway
+    ("DELETE", r"/internal/users/{userid:\d+}/links", handlers.forget_user, "service"),
 ]
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from latchkey.errors import PROBLEM_SCHEMA
+from latchkey.user_fields import NAME_MAX, ROLES
 
-from .users import MAX_LIMIT, NAME_MAX, ROLES
+from .users import MAX_LIMIT
 
 _PROBLEM = {"content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 

@@ -7,22 +7,14 @@ the organization API's user shape (`orgId` is the slug, not the number).
 
 from __future__ import annotations
 
-import re
 from typing import Any
-from urllib.parse import urlsplit
 
 from latchkey.errors import NotFound, ValidationFailed
 from latchkey.session_client import DirectoryUser, SessionClient
+from latchkey.user_fields import PROFILE_CHECKS, ROLES, user_name_problem
 
 from .repository import OrganizationRow
 
-_USER_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
-_CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f\\]")
-ROLES = ("USER", "ADMIN")
-NAME_MAX = 200
-PICTURE_MAX = 2048
-EMAIL_MAX = 254
 PROFILE_FIELDS = ("name", "role", "picture", "email")
 DEFAULT_LIMIT, MAX_LIMIT = 50, 100
 
@@ -32,46 +24,10 @@ class UserNotFound(NotFound):
     message = "No such user in this organization."
 
 
-def user_name_problem(user_name: str) -> str | None:
-    if not _USER_NAME.match(user_name) or user_name in (".", ".."):
-        return "must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' and '-'"
-    return None
-
-
 def require_user_name(user_name: str) -> str:
     if problem := user_name_problem(user_name):
         raise ValidationFailed({"userName": problem})
     return user_name
-
-
-def _email_problem(value: object) -> str | None:
-    if not isinstance(value, str) or len(value) > EMAIL_MAX or not _EMAIL.match(value):
-        return "must be a valid email address"
-    return None
-
-
-def _name_problem(value: object) -> str | None:
-    if not isinstance(value, str) or not value.strip() or len(value) > NAME_MAX:
-        return f"must be a non-empty string of at most {NAME_MAX} characters"
-    return None
-
-
-def _role_problem(value: object) -> str | None:
-    return None if value in ROLES else "must be USER or ADMIN"
-
-
-def _picture_problem(value: object) -> str | None:
-    if value is None:
-        return None  # null removes the picture
-    if not isinstance(value, str) or len(value) > PICTURE_MAX or _CONTROL_OR_SPACE.search(value):
-        return "must be an http(s) URL"
-    parts = urlsplit(value)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
-        return "must be an http(s) URL"
-    return None
-
-
-_CHECKS = {"name": _name_problem, "role": _role_problem, "picture": _picture_problem, "email": _email_problem}
 
 
 def profile_problems(user_name: str, body: object) -> dict[str, str]:
@@ -81,7 +37,7 @@ def profile_problems(user_name: str, body: object) -> dict[str, str]:
         problems["userName"] = problem
     if not isinstance(body, dict):
         return {**problems, "body": "must be a JSON object"}
-    for field, check in _CHECKS.items():
+    for field, check in PROFILE_CHECKS.items():
         if field in body and (problem := check(body[field])):
             problems[field] = problem
     return problems

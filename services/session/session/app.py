@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import aiohttp
 import asyncpg
 import redis.exceptions
 from aiohttp import web
 
 from latchkey import migrations, storage
 from latchkey.errors import ServiceUnavailable, envelope_by_path
+from latchkey.internal_client import ServiceClient
+from latchkey.tokens import TokenSigner
 from latchkey.health import postgres_ready, redis_ready
 from latchkey.logs import configure_logging
 from latchkey.web import create_app
 
-from . import MIGRATIONS, SCHEMA
+from . import MIGRATIONS, SCHEMA, SERVICE
 from .context import build_context
-from .keys import CONTEXT, SESSION_SETTINGS
+from .keys import CONTEXT, LINKED_ACCOUNTS, SESSION_SETTINGS
+from .linked_accounts import LinkedAccounts
 from .routes import ROUTES
 from .settings import Settings
 
@@ -28,6 +32,15 @@ async def context_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         app[CONTEXT].passwords.close()
+
+
+async def linked_accounts_ctx(app: web.Application) -> AsyncIterator[None]:
+    """One pooled client to oidc-link's internal API, signed as this service."""
+    settings = app[SESSION_SETTINGS]
+    async with aiohttp.ClientSession() as http:
+        signer = TokenSigner(SERVICE, settings.common.signing_key)
+        app[LINKED_ACCOUNTS] = LinkedAccounts(ServiceClient(http, signer, "oidc-link", settings.oidc_link_urls))
+        yield
 
 
 _DEPENDENCY_DOWN = (
@@ -59,5 +72,6 @@ def init_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(migrations.require_current(SCHEMA, MIGRATIONS))
     app.cleanup_ctx.append(storage.redis_ctx(settings.common.redis_url))
     app.cleanup_ctx.append(context_ctx)
+    app.cleanup_ctx.append(linked_accounts_ctx)
     app.router.add_routes(ROUTES)
     return app

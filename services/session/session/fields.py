@@ -1,56 +1,57 @@
-"""Validation of user fields; each failure names its field (400 validation_failed)."""
+"""Validation of user fields as the directory writes them; each failure names its field (400 validation_failed).
+
+The rules themselves are `latchkey.user_fields`, the same that org-provisioning
+checks before it calls us.
+"""
 
 from __future__ import annotations
 
-import re
 from typing import Any
-from urllib.parse import urlsplit
 
 from latchkey.errors import ValidationFailed
+from latchkey.user_fields import PROFILE_CHECKS, email_problem, name_problem, picture_problem, user_name_problem
 
-USER_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
-PROFILE_FIELDS = ("email", "name", "role", "picture")
+# What a user may change about themselves (PATCH /api/1/users/me); email has its own confirmed flow.
+OWN_PROFILE_FIELDS = ("name", "picture")
 
 
 def check_email(value: Any, field: str = "email") -> str:
-    if not isinstance(value, str) or not EMAIL.match(value.strip()) or len(value.strip()) > 254:
-        raise ValidationFailed({field: "must be an email address"})
-    return value.strip()
+    email = value.strip() if isinstance(value, str) else value
+    if problem := email_problem(email):
+        raise ValidationFailed({field: problem})
+    return email
 
 
 def check_user_name(value: Any) -> str:
-    if not isinstance(value, str) or not USER_NAME.match(value):
-        raise ValidationFailed({"userName": "must be 1-64 of A-Z a-z 0-9 . _ -"})
+    if problem := user_name_problem(value):
+        raise ValidationFailed({"userName": problem})
     return value
 
 
 def check_profile(body: dict[str, Any]) -> dict[str, Any]:
     """The profile changes present in `body` (email, name, role, picture), validated together."""
-    changes: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    for field in PROFILE_FIELDS:
-        if field not in body:
-            continue
-        value = body[field]
-        if field == "email":
-            try:
-                changes[field] = None if value is None else check_email(value)
-            except ValidationFailed as error:
-                errors.update(error.fields)
-        elif field == "picture":
-            if value is None or value == "":
-                changes[field] = None
-            elif isinstance(value, str) and len(value) <= 2048 and urlsplit(value).scheme in ("http", "https") and urlsplit(value).netloc:
-                changes[field] = value
-            else:
-                errors[field] = "must be an http(s) URL"
-        elif isinstance(value, str) and len(value) <= (200 if field == "name" else 64):
-            changes[field] = value
-        elif value is None:
-            changes[field] = ""
-        else:
-            errors[field] = "must be a string of at most " + ("200" if field == "name" else "64") + " characters"
+    errors = {field: problem for field, check in PROFILE_CHECKS.items() if field in body and (problem := check(body[field]))}
+    if errors:
+        raise ValidationFailed(errors)
+    return {field: body[field] for field in PROFILE_CHECKS if field in body}
+
+
+def check_own_profile(body: dict[str, Any]) -> dict[str, Any]:
+    """The changes a user asks for on their own profile: `name` and `picture`, by the same rules."""
+    errors = {
+        field: "cannot be changed here" + (" (POST /api/1/users/me/email changes it)" if field == "email" else "")
+        for field in body
+        if field not in OWN_PROFILE_FIELDS
+    }
+    changes = {field: body[field] for field in OWN_PROFILE_FIELDS if field in body}
+    if changes.get("picture") == "":
+        changes["picture"] = None  # an emptied form field removes the picture
+    if "name" in changes and (problem := name_problem(changes["name"])):
+        errors["name"] = problem
+    if "picture" in changes and (problem := picture_problem(changes["picture"])):
+        errors["picture"] = problem
+    if not errors and not changes:
+        errors["body"] = "must change name or picture"
     if errors:
         raise ValidationFailed(errors)
     return changes

@@ -173,3 +173,14 @@ OPENAPI: dict[str, Any] = {
         }
     },
 }
+
+
+def _with_lifecycle(document: dict[str, Any]) -> dict[str, Any]:
+    from . import openapi_lifecycle  # it reuses the helpers above
+
+    for path, operations in openapi_lifecycle.PATHS.items():
+        document["paths"].setdefault(path, {}).update(operations)
+    return document
+
+
+OPENAPI = _with_lifecycle(OPENAPI)

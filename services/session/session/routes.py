@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import handlers, internal_handlers as internal
+from . import handlers, internal_handlers as internal, lifecycle_handlers as lifecycle
 
 ORG_USER = r"/internal/organizations/{orgId:\d+}/users/{userName}"
 
@@ -21,6 +21,8 @@ ROUTES: list[web.RouteDef] = [
     *_account("DELETE", "/api/1/auth/session", handlers.logout),
     *_account("DELETE", "/api/1/auth/sessions", handlers.logout_everywhere),
     *_account("GET", "/api/1/users/me", handlers.me),
+    *_account("PATCH", "/api/1/users/me", lifecycle.update_profile),  # not with an API key
+    *_account("DELETE", "/api/1/users/me", lifecycle.delete_account),  # not with an API key
     *_account("GET", "/api/1/users/me/apikey", handlers.show_api_key),  # not with an API key
     *_account("POST", "/api/1/users/me/apikey", handlers.regenerate_api_key),  # not with an API key
     *_account("PUT", "/api/1/users/me/password", handlers.change_password),  # not with an API key

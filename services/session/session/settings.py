@@ -25,6 +25,7 @@ class Settings:
     login_max_failures: int
     login_max_failures_per_address: int
     login_lockout_seconds: int
+    oidc_link_urls: tuple[str, ...]  # asked to remove a deleted account's links
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -43,4 +44,5 @@ class Settings:
             # an address is shared (offices, NAT), so it gets more room than one account
             login_max_failures_per_address=env.int("LOGIN_MAX_FAILURES_PER_ADDRESS", max_failures * 4, minimum=1),
             login_lockout_seconds=env.int("LOGIN_LOCKOUT_SECONDS", 300, minimum=1),
+            oidc_link_urls=env.url_list("OIDC_LINK_URLS", "http://127.0.0.1:8083"),
         )

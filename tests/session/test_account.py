@@ -175,7 +175,7 @@ async def test_password_change_checks_the_current_password_and_the_new_length(se
 async def test_unknown_routes_and_methods_answer_in_the_account_envelope(session_system, http):
     status, body, _ = await call(http, session_system, "GET", "/api/1/nothing-here")
     assert status == 404 and body["success"] is False and body["error"]["code"] == "not_found"
-    status, body, _ = await call(http, session_system, "PATCH", "/api/1/users/me", Principal(sub="1"))
+    status, body, _ = await call(http, session_system, "PUT", "/api/1/users/me", Principal(sub="1"))
     assert status == 405 and body["error"]["code"] == "method_not_allowed"
 
 

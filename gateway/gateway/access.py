@@ -7,13 +7,15 @@ envelope.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from latchkey.errors import CsrfRejected, Forbidden, ForbiddenAuthMethod, Unauthenticated
 
-from .authentication import Authentication
+from .authentication import Authentication, Authenticator
+from .credentials import Credential
 from .policy import Access, RoutePolicy
 
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -35,13 +37,35 @@ def origin_of(url: str) -> str | None:
     return f"{parts.scheme.lower()}://{host}:{port}"
 
 
+async def admit(
+    authenticator: Authenticator,
+    policy: RoutePolicy,
+    credentials: tuple[Credential, ...],
+    request: web.Request,
+    trusted_origins: frozenset[str],
+    path_params: Mapping[str, str],
+) -> Authentication | None:
+    """The one decision of the proxy and of /auth/verify: who is calling, and may they call this route."""
+    if policy.access is Access.PUBLIC:
+        auth = await authenticator.attempt(credentials, request.remote)
+    else:
+        auth = await authenticator.authenticate(credentials, request.remote)
+    return authorize(policy, auth, request, trusted_origins, path_params)
+
+
 def authorize(
-    policy: RoutePolicy, auth: Authentication | None, request: web.Request, trusted_origins: frozenset[str]
+    policy: RoutePolicy,
+    auth: Authentication | None,
+    request: web.Request,
+    trusted_origins: frozenset[str],
+    path_params: Mapping[str, str] | None = None,
 ) -> Authentication | None:
     """The authentication to forward, or the typed refusal of this route's policy.
 
     `trusted_origins` (canonical, see `origin_of`) are the pages whose cookie-borne
     state changes are the user's own: the public URL's and the CORS allow-list's.
+    `request` gives the method and headers; `path_params` the route's parameters
+    (by default the request's own match; /auth/verify matches the original path).
     """
     if policy.access is Access.PUBLIC:
         # A public route needs nobody; a cross-site cookie is simply not vouched for.
@@ -52,7 +76,9 @@ def authorize(
     if policy.access is Access.ORG_KEY:
         if not principal.is_org_key:
             raise ForbiddenAuthMethod("This endpoint needs the organization's API key.")
-        if request.match_info.get("orgId") != auth.org_slug:
+        # An operator's org_key route without `{orgId}` takes any organization's key (the JWT names it).
+        params = request.match_info if path_params is None else path_params
+        if "{orgId}" in policy.path and params.get("orgId") != auth.org_slug:
             raise Forbidden("The organization key belongs to another organization.", code="forbidden_organization")
         return auth
     if principal.is_org_key:
@@ -62,6 +88,8 @@ def authorize(
     if policy.permission is not None and policy.permission not in principal.perms:
         # Permissions come from how the user signed in (only interactive logins carry `oauth`).
         raise ForbiddenAuthMethod("This endpoint needs an interactive sign-in.")
+    if policy.roles and principal.role not in policy.roles:
+        raise Forbidden("Your role does not allow this.", code="forbidden_role")
     if _cross_site_cookie(auth, request, trusted_origins):
         raise CsrfRejected()
     return auth

@@ -19,11 +19,13 @@ from session.sessions import SessionStore
 from . import SERVICE
 from .authentication import Authenticator
 from .cors import CorsRules, cors_middleware
-from .identity import IdentityTokens
+from .identity import IdentityTokens, jwks_document
 from .keys import (
     AUTHENTICATOR,
     HTTP,
     IDENTITY_TOKENS,
+    JWKS,
+    POLICY_MATCHER,
     ORG_CLIENT,
     ROUTE_POLICY,
     SESSION_CLIENT,
@@ -33,7 +35,8 @@ from .keys import (
 )
 from .pages import setup_pages
 from .pipelined_redis import PipelinedRedis
-from .policy import OIDC_LINK, ORG_PROVISIONING, SERVICES, SESSION
+from .matching import PolicyMatcher
+from .policy import OIDC_LINK, ORG_PROVISIONING, SERVICES, SESSION, policy_table
 from .routes import setup_routes
 from .settings import Settings
 from .upstreams import Upstream
@@ -58,10 +61,14 @@ def init_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[SIGNER] = TokenSigner(SERVICE, settings.common.signing_key)
     app[IDENTITY_TOKENS] = IdentityTokens(app[SIGNER])
+    app[JWKS] = jwks_document(app[SIGNER], settings.previous_public_keys)
+    policies = policy_table(settings.operator_routes.policies)
+    app[POLICY_MATCHER] = PolicyMatcher(policies)
     app[health.READINESS] = [health.redis_ready, *(_service_ready(name) for name in SERVICES)]
     app.cleanup_ctx.append(storage.redis_ctx(settings.common.redis_url))
     app.cleanup_ctx.append(_upstreams_ctx)
-    setup_routes(app, settings, cors)
+    reachable = {*SERVICES, *(upstream.name for upstream in settings.operator_routes.upstreams if upstream.urls)}
+    setup_routes(app, settings, cors, policies, reachable)
     setup_pages(app)
     return app
 
@@ -86,6 +93,15 @@ async def _upstreams_ctx(app: web.Application) -> AsyncIterator[None]:
         name: Upstream(name, urls, connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout)
         for name, urls in base_urls.items()
     }
+    # The operator's upstreams (routes file), balanced and timed out like the services.
+    for spec in settings.operator_routes.upstreams:
+        if spec.urls:
+            upstreams[spec.name] = Upstream(
+                spec.name,
+                spec.urls,
+                connect_timeout=spec.connect_timeout or settings.connect_timeout,
+                read_timeout=spec.read_timeout or settings.read_timeout,
+            )
     signer = app[SIGNER]
     app[SESSION_CLIENT] = SessionClient(ServiceClient(http, signer, SESSION, settings.session_urls, timeout=settings.read_timeout))
     app[ORG_CLIENT] = ServiceClient(http, signer, ORG_PROVISIONING, settings.org_provisioning_urls, timeout=settings.read_timeout)

@@ -32,7 +32,7 @@ EXPOSED_HEADERS = "X-Request-ID, Retry-After"
 MAX_AGE_SECONDS = 600
 # What a preflight's answer depends on, for caches between us and the browser.
 _PREFLIGHT_VARY = ("Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers")
-RouteIndex = Mapping[tuple[str, str], RoutePolicy]  # (method, aiohttp path) → its policy
+RouteIndex = Mapping[tuple[str, str], RoutePolicy]  # (method or "*", canonical aiohttp path) → its policy (routes.py)
 ROUTE_INDEX = web.AppKey("gateway_route_index", dict)
 
 
@@ -96,20 +96,12 @@ class CorsRules:
         return canonical is not None and canonical in self.origins_for(policy)
 
 
-def route_index(policies: Iterable[RoutePolicy]) -> dict[tuple[str, str], RoutePolicy]:
-    index = {}
-    for policy in policies:
-        index[(policy.method, policy.path)] = policy
-        if policy.accepts_trailing_slash:
-            index[(policy.method, policy.path + "/")] = policy
-    return index
-
-
 def policy_of(index: RouteIndex, match_info: web.UrlMappingMatchInfo, method: str) -> RoutePolicy | None:
     resource = match_info.route.resource
     if resource is None:
         return None
-    return index.get((method, resource.canonical))
+    found = index.get((method, resource.canonical))
+    return found if found is not None else index.get(("*", resource.canonical))  # a route of any method
 
 
 def cors_middleware(rules: CorsRules):

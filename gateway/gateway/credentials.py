@@ -137,6 +137,11 @@ async def read_inbound(request: web.Request, max_body_bytes: int) -> Inbound:
     return Inbound(tuple(found), body)
 
 
+def credentials_outside_body(request: web.Request) -> tuple[Credential, ...]:
+    """Header, query and cookie credentials: what another proxy passes to /auth/verify (never the body)."""
+    return tuple(header_credentials(request) + query_credentials(request) + cookie_credentials(request))
+
+
 def strip_body(body: bytes, content_type: str) -> tuple[bytes, list[Credential]]:
     """The body without its credential fields, and those credentials; unchanged bytes when it has none."""
     if content_type == FORM:

@@ -10,18 +10,17 @@ redirects, body bytes) comes back as the service sent it.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from aiohttp import StreamReader, web
 from multidict import CIMultiDict
 
 from latchkey import logs
 from latchkey.errors import PayloadTooLarge
-from latchkey.tokens import IDENTITY_HEADER
 
 from .credentials import CREDENTIAL_PARAMS, Inbound, cookie_header_without_session
 from .http1 import Answer, Body
-from .policy import RoutePolicy
+from .policy import PREFIX_REST, RoutePolicy
 from .upstreams import Upstream
 
 HOP_BY_HOP = frozenset(
@@ -38,13 +37,16 @@ _NOT_FORWARDED = HOP_BY_HOP | frozenset(
 _SET_BY_GATEWAY_PREFIXES = ("x-latchkey-", "x-forwarded-")
 _NOT_RELAYED = HOP_BY_HOP | frozenset({"content-length"})
 _CHUNK = 64 * 1024
+_PATH_SAFE = "/!$&'()*+,;=:@~-._"
 
 
 def upstream_path(request: web.Request, policy: RoutePolicy) -> str:
     """The raw path and query to send: trailing slash folded, credential parameters removed."""
     url = request.rel_url
     path = url.raw_path
-    if policy.accepts_trailing_slash and len(path) > 1 and path.endswith("/"):
+    if policy.strip_prefix:
+        path = _after_prefix(path, policy.path, request.match_info.get(PREFIX_REST))
+    elif policy.accepts_trailing_slash and len(path) > 1 and path.endswith("/"):
         path = path[:-1]
     if not url.raw_query_string:
         return path
@@ -55,7 +57,15 @@ def upstream_path(request: web.Request, policy: RoutePolicy) -> str:
     return path + "?" + urlencode(kept) if kept else path
 
 
-def upstream_headers(request: web.Request, identity_token: str | None) -> list[tuple[str, str]]:
+def _after_prefix(raw_path: str, prefix: str, rest: str | None) -> str:
+    """`/iot/devices/7` under prefix `/iot` → `/devices/7`; the prefix itself → `/`."""
+    if "{" not in prefix and raw_path.startswith(prefix):
+        return raw_path[len(prefix):] or "/"
+    # A parameterised prefix, or one the client spelled with percent-escapes: the router's decoded rest, re-escaped.
+    return "/" + quote(rest or "", safe=_PATH_SAFE)
+
+
+def upstream_headers(request: web.Request, identity: list[tuple[str, str]]) -> list[tuple[str, str]]:
     headers = [
         (name, value)
         for name, value in request.headers.items()
@@ -75,9 +85,7 @@ def upstream_headers(request: web.Request, identity_token: str | None) -> list[t
         ("X-Forwarded-Host", request.host),
         ("X-Request-ID", logs.request_id.get() or ""),
     ]
-    if identity_token is not None:
-        headers.append((IDENTITY_HEADER, identity_token))
-    return headers
+    return headers + identity
 
 
 class LimitedStream:
@@ -101,10 +109,11 @@ async def forward(
     upstream: Upstream,
     policy: RoutePolicy,
     inbound: Inbound,
-    identity_token: str | None,
+    identity: list[tuple[str, str]],
     max_body_bytes: int,
 ) -> web.Response:
-    headers = upstream_headers(request, identity_token)
+    """`identity`: the JWT header (and the plain ones an upstream opted into); empty when anonymous."""
+    headers = upstream_headers(request, identity)
     body: Body = inbound.body
     if body is None and request.body_exists:
         body = LimitedStream(request.content, max_body_bytes).chunks

@@ -4,41 +4,80 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from latchkey.errors import NotFound
+from latchkey.errors import BadRequest, LatchkeyError, NotFound
 from latchkey.identity import PRINCIPAL_KEY, Handler
+from latchkey.tokens import IDENTITY_HEADER, Principal
 
-from .access import authorize, origin_of
+from .access import admit, origin_of
 from .cors import CorsRules
-from .credentials import read_inbound
+from .credentials import credentials_outside_body, read_inbound
+from .forward_auth import InvalidOriginalRequest, NoMatchingRoute, is_browser, original_request, refusal
 from .forwarding import forward
-from .keys import AUTHENTICATOR, IDENTITY_TOKENS, ROUTE_POLICY, SETTINGS, UPSTREAMS
+from .identity import plain_headers
+from .matching import has_dot_segments
+from .keys import AUTHENTICATOR, IDENTITY_TOKENS, JWKS, POLICY_MATCHER, ROUTE_POLICY, SETTINGS, UPSTREAMS
 from .openapi import combined_document
-from .policy import Access, RoutePolicy
+from .policy import SERVICES, RoutePolicy
 
 
 def proxy(policy: RoutePolicy, public_url: str, cors: CorsRules) -> Handler:
-    """The handler of one public API route: authenticate, authorize, forward."""
+    """The handler of one route of the policy table: authenticate, authorize, forward."""
     trusted_origins = frozenset({origin_of(public_url) or ""}) | cors.origins_for(policy)
-    public = policy.access is Access.PUBLIC
 
     async def handler(request: web.Request) -> web.StreamResponse:
         request[ROUTE_POLICY] = policy
+        if has_dot_segments(request.rel_url.path):
+            raise BadRequest("The path has dot segments.", code="invalid_path")
         app = request.app
         max_body = app[SETTINGS].max_body_bytes
         inbound = await read_inbound(request, max_body)
-        authenticator = app[AUTHENTICATOR]
-        if public:
-            auth = await authenticator.attempt(inbound.credentials, request.remote)
-        else:
-            auth = await authenticator.authenticate(inbound.credentials, request.remote)
-        auth = authorize(policy, auth, request, trusted_origins)
-        token = None
+        auth = await admit(app[AUTHENTICATOR], policy, inbound.credentials, request, trusted_origins, request.match_info)
+        identity = []
         if auth is not None:
             request[PRINCIPAL_KEY] = auth.principal
-            token = app[IDENTITY_TOKENS].token(auth.principal, policy.service)
-        return await forward(request, app[UPSTREAMS][policy.service], policy, inbound, token, max_body)
+            identity = _identity(request.app, policy, auth.principal, plain=policy.identity_headers)
+        return await forward(request, app[UPSTREAMS][policy.service], policy, inbound, identity, max_body)
 
     return handler
+
+
+def verifier(public_url: str, cors: CorsRules) -> Handler:
+    """Forward auth: 200 with the identity headers, or the route's 401/403 (see forward_auth.py)."""
+    public_origin = frozenset({origin_of(public_url) or ""})
+
+    async def verify(request: web.Request) -> web.Response:
+        app = request.app
+        original = original_request(request)
+        asked = request.clone(method=original.method, rel_url=original.uri)
+        found = await app[POLICY_MATCHER].match(asked)
+        if found is None:
+            raise NoMatchingRoute()
+        policy, path_params = found
+        request[ROUTE_POLICY] = policy
+        credentials = credentials_outside_body(asked)
+        try:
+            auth = await admit(app[AUTHENTICATOR], policy, credentials, asked, public_origin | cors.origins_for(policy), path_params)
+        except LatchkeyError as error:
+            if error.status not in (401, 403):
+                raise
+            browser = is_browser(asked, original.method)
+            return refusal(error, policy.envelope, public_url=public_url, original=original, browser=browser)
+        if auth is None:
+            return web.Response(status=200)
+        request[PRINCIPAL_KEY] = auth.principal
+        return web.Response(status=200, headers=_identity(app, policy, auth.principal, plain=True))
+
+    return verify
+
+
+def _identity(app: web.Application, policy: RoutePolicy, principal: Principal, *, plain: bool) -> list[tuple[str, str]]:
+    headers = [(IDENTITY_HEADER, app[IDENTITY_TOKENS].token(principal, policy.audience))]
+    return headers + plain_headers(principal) if plain else headers
+
+
+async def jwks(request: web.Request) -> web.Response:
+    # Cached briefly: a verifier meeting an unknown `kid` fetches again (PyJWKClient, jose do).
+    return web.json_response(request.app[JWKS], headers={"Cache-Control": "public, max-age=300"})
 
 
 async def unknown_api_route(_request: web.Request) -> web.Response:
@@ -47,5 +86,6 @@ async def unknown_api_route(_request: web.Request) -> web.Response:
 
 async def openapi_document(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
-    document = await combined_document(list(request.app[UPSTREAMS].values()), settings.common.public_url)
+    services = [request.app[UPSTREAMS][name] for name in SERVICES]
+    document = await combined_document(services, settings.common.public_url)
     return web.json_response(document)

@@ -11,6 +11,7 @@ from latchkey.tokens import TokenSigner
 
 from .authentication import Authenticator
 from .identity import IdentityTokens
+from .matching import PolicyMatcher
 from .policy import RoutePolicy
 from .settings import Settings
 from .upstreams import Upstream
@@ -26,5 +27,8 @@ ORG_CLIENT = web.AppKey("org_client", ServiceClient)
 AUTHENTICATOR = web.AppKey("gateway_authenticator", Authenticator)
 IDENTITY_TOKENS = web.AppKey("gateway_identity_tokens", IdentityTokens)
 UPSTREAMS = web.AppKey("gateway_upstreams", dict)
+# The one policy table (built-in and operator routes), as /auth/verify matches it, and the published keys.
+POLICY_MATCHER = web.AppKey("gateway_policy_matcher", PolicyMatcher)
+JWKS = web.AppKey("gateway_jwks", dict)
 # The policy of the route a request matched, so its errors use its family's envelope.
 ROUTE_POLICY = web.RequestKey("gateway_route_policy", RoutePolicy)

@@ -1,22 +1,29 @@
-"""Every public API route, in one table: who owns it and who may call it.
+"""Every route the gateway protects, in one table: who owns it and who may call it.
 
 Reading this file tells you each endpoint of SPEC.md §2–§4, its method, the
 service the gateway forwards it to, the credentials it accepts and the error
-envelope of its family. Anything under `/api/` that is not listed here is a
-404; `/internal/` is never routed.
+envelope of its family. The operator's own routes (SPEC §6, read from
+`GATEWAY_ROUTES_FILE` by `routes_file.py`) are rows of the same `RoutePolicy`
+type and join this table at start (`policy_table`); the gateway's proxy and
+`/auth/verify` both decide from it, so nothing about an operator route is
+special-cased elsewhere. Anything under `/api/` that is not listed is a 404;
+`/internal/` is never routed; `RESERVED` paths are the gateway's own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
 from latchkey.errors import Envelope
+from latchkey.tokens import ISSUER_PREFIX
 
 SESSION = "session"
 ORG_PROVISIONING = "org-provisioning"
 OIDC_LINK = "oidc-link"
 SERVICES = (SESSION, ORG_PROVISIONING, OIDC_LINK)
+ANY_METHOD = "*"
 
 
 class Access(Enum):
@@ -28,20 +35,34 @@ class Access(Enum):
 
 @dataclass(frozen=True, slots=True)
 class RoutePolicy:
-    method: str
+    method: str  # an HTTP method, or "*" for any
     path: str  # aiohttp route syntax; `{orgId}` is checked against the org key
-    service: str
+    service: str  # a built-in service, or an upstream of the routes file
     access: Access
     permission: str | None = None  # a permission the principal must carry (`oauth`)
+    roles: frozenset[str] = frozenset()  # when set, the principal's role must be one of these
+    prefix: bool = False  # `path` and everything under it (`/devices`, `/devices/...`)
+    strip_prefix: bool = False  # forward only what follows the prefix
+    identity_headers: bool = False  # also send plain X-Latchkey-User/-Org/-Role/-Auth upstream
+    errors: Envelope | None = None  # the error envelope; None: by family (`/api/1/` account, else problem+json)
+    trailing_slash: bool | None = None  # serve `/x/` as `/x`; None: as the family does (the account API)
 
     @property
     def envelope(self) -> Envelope:
+        if self.errors is not None:
+            return self.errors
         return Envelope.ACCOUNT if self.path.startswith("/api/1/") else Envelope.PROBLEM
 
     @property
     def accepts_trailing_slash(self) -> bool:
-        return self.envelope is Envelope.ACCOUNT
+        if self.trailing_slash is not None:
+            return self.trailing_slash and not self.prefix
+        return self.envelope is Envelope.ACCOUNT and not self.prefix
 
+    @property
+    def audience(self) -> str:
+        """The identity JWT's `aud`: `latchkey:<service>` inside, the bare upstream name for the operator's."""
+        return ISSUER_PREFIX + self.service if self.service in SERVICES else self.service
 
 P, U, S, K = Access.PUBLIC, Access.USER, Access.NO_API_KEY, Access.ORG_KEY
 ORG = "/api/organization/{orgId}"
@@ -81,3 +102,69 @@ POLICIES: tuple[RoutePolicy, ...] = (
     RoutePolicy("GET", SSO + "/{issuer}", OIDC_LINK, S, "oauth"),
     RoutePolicy("DELETE", SSO + "/{issuer}", OIDC_LINK, S, "oauth"),
 )
+
+
+# The gateway's own endpoints and pages (routes.py, pages/routes.py): never an operator's.
+RESERVED: tuple[RoutePolicy, ...] = tuple(
+    RoutePolicy(ANY_METHOD, path, "gateway", P, prefix=prefix)
+    for path, prefix in (
+        ("/", False), ("/login", False), ("/account", False), ("/healthz", False), ("/readyz", False),
+        ("/metrics", False), ("/api/openapi.json", False), ("/organization", True), ("/assets", True),
+        ("/auth", True), ("/.well-known", True), ("/internal", True),
+    )
+)
+
+
+def policy_table(operator_routes: Iterable[RoutePolicy] = ()) -> tuple[RoutePolicy, ...]:
+    """Built-in routes first, then the operator's; a clash is refused (the routes file reports it first)."""
+    operator_routes = tuple(operator_routes)
+    for route in operator_routes:
+        clash = builtin_overlap(route)
+        if clash is not None:
+            raise ValueError(f"{route.method} {route.path} overlaps the built-in route {clash.method} {clash.path}")
+    return POLICIES + operator_routes
+
+
+def builtin_overlap(route: RoutePolicy) -> RoutePolicy | None:
+    """The built-in route (or gateway path) that some request could match as well as `route`."""
+    return next((builtin for builtin in POLICIES + RESERVED if overlaps(route, builtin)), None)
+
+
+def overlaps(a: RoutePolicy, b: RoutePolicy) -> bool:
+    """Whether one request (method and path) could match both routes.
+
+    Compared segment by segment: a `{name}` segment matches any literal; a
+    prefix route matches every path that starts with its segments.
+    """
+    if ANY_METHOD not in (a.method, b.method) and a.method != b.method:
+        return False
+    left, right = _segments(a.path), _segments(b.path)
+    if not (a.prefix or b.prefix) and len(left) != len(right):
+        return False
+    if (a.prefix and not b.prefix and len(right) < len(left)) or (b.prefix and not a.prefix and len(left) < len(right)):
+        return False
+    return all(x == y or "{" in x or "{" in y for x, y in zip(left, right))
+
+
+def _segments(path: str) -> list[str]:
+    trimmed = path.strip("/")
+    return trimmed.split("/") if trimmed else []
+
+
+# The router parameter holding what follows a prefix route's prefix (`/devices/{latchkey_rest:.*}`).
+PREFIX_REST = "latchkey_rest"
+
+
+def router_paths(policy: RoutePolicy) -> tuple[str, ...]:
+    """The aiohttp paths that serve one policy: a prefix is itself and everything under it."""
+    if policy.prefix:
+        base = policy.path.rstrip("/")
+        return (base or "/", base + "/{" + PREFIX_REST + ":.*}")
+    if policy.accepts_trailing_slash:
+        return (policy.path, policy.path + "/")
+    return (policy.path,)
+
+
+def registration_order(policies: Iterable[RoutePolicy]) -> list[RoutePolicy]:
+    """Exact paths before prefixes: aiohttp tries longer static parts first, then in this order."""
+    return sorted(policies, key=lambda policy: policy.prefix)

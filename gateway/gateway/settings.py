@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 
 from latchkey.settings import CommonSettings, Env, SettingsError, load_environment
 
 from . import SERVICE
 from .cors import parse_allowed_origins
+from .routes_file import OperatorRoutes, RoutesFileError, load_routes_file
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +24,10 @@ class Settings:
     connect_timeout: float
     read_timeout: float
     cors_allowed_origins: tuple[str, ...]  # canonical origins that browsers may call the API from
+    # The operator's upstreams and routes (GATEWAY_ROUTES_FILE), joining the built-in policy table.
+    operator_routes: OperatorRoutes = OperatorRoutes()
+    # Public keys of earlier signing keys, still published at /.well-known/jwks.json during a rotation.
+    previous_public_keys: tuple[bytes, ...] = ()
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -37,7 +43,36 @@ class Settings:
             connect_timeout=env.float("GATEWAY_CONNECT_TIMEOUT", 2.0, minimum=0.01),
             read_timeout=env.float("GATEWAY_READ_TIMEOUT", 15.0, minimum=0.01),
             cors_allowed_origins=parse_allowed_origins("CORS_ALLOWED_ORIGINS", env.raw("CORS_ALLOWED_ORIGINS")),
+            operator_routes=_operator_routes(env),
+            previous_public_keys=_public_keys(env, "GATEWAY_PREVIOUS_PUBLIC_KEYS"),
         )
+
+
+def _operator_routes(env: Env) -> OperatorRoutes:
+    path = env.optional_str("GATEWAY_ROUTES_FILE")
+    if path is None:
+        return OperatorRoutes()
+    try:
+        return load_routes_file(path)
+    except RoutesFileError as error:
+        raise SettingsError("GATEWAY_ROUTES_FILE", str(error)) from None
+
+
+def _public_keys(env: Env, name: str) -> tuple[bytes, ...]:
+    """Comma-separated Ed25519 public keys (base64url), as INTERNAL_PUBLIC_KEYS carries them."""
+    value = env.optional_str(name)
+    if value is None:
+        return ()
+    keys = []
+    for encoded in (item.strip() for item in value.split(",")):
+        try:
+            raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+        except ValueError:
+            raise SettingsError(name, f"{encoded!r} is not base64url") from None
+        if len(raw) != 32:
+            raise SettingsError(name, f"{encoded!r} must decode to a 32-byte Ed25519 public key")
+        keys.append(raw)
+    return tuple(keys)
 
 
 def _service_urls(env: Env, name: str, default: str) -> tuple[str, ...]:

@@ -11,6 +11,8 @@ accepts only the issuers it names for that route.
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -92,20 +94,34 @@ def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def public_jwk(public_key: bytes) -> dict[str, str]:
+    """An Ed25519 public key as a JWK (RFC 8037) with its RFC 7638 thumbprint as `kid`."""
+    members = {"crv": "Ed25519", "kty": "OKP", "x": _b64(public_key)}  # the thumbprint's members, in order
+    thumbprint = hashlib.sha256(json.dumps(members, separators=(",", ":")).encode()).digest()
+    return {**members, "kid": _b64(thumbprint), "alg": "EdDSA", "use": "sig"}
+
+
 class TokenSigner:
     """Signs internal JWTs as one service."""
 
     def __init__(self, service: str, seed: bytes, *, clock: Clock = time.time) -> None:
         self.issuer = ISSUER_PREFIX + service
         self._key = Ed25519PrivateKey.from_private_bytes(seed)
+        self.public_key = self._key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        # Every token names its key, so a verifier holding several (a rotation) picks the right one.
+        self._headers = {"kid": public_jwk(self.public_key)["kid"]}
         self._clock = clock
 
     def sign(self, audience: str, claims: dict[str, Any], lifetime: int = 30) -> str:
+        return self.sign_to(ISSUER_PREFIX + audience, claims, lifetime)
+
+    def sign_to(self, aud: str, claims: dict[str, Any], lifetime: int = 30) -> str:
+        """A token with exactly this `aud` (an operator's upstream name is not prefixed)."""
         if lifetime > MAX_LIFETIME:
             raise ValueError("internal tokens live at most 60 seconds")
         now = int(self._clock())
-        payload = {**claims, "iss": self.issuer, "aud": ISSUER_PREFIX + audience, "iat": now, "exp": now + lifetime}
-        return jwt.encode(payload, self._key, algorithm="EdDSA")
+        payload = {**claims, "iss": self.issuer, "aud": aud, "iat": now, "exp": now + lifetime}
+        return jwt.encode(payload, self._key, algorithm="EdDSA", headers=self._headers)
 
     def identity_token(self, audience: str, principal: Principal, lifetime: int = 30) -> str:
         return self.sign(audience, principal.claims(), lifetime)

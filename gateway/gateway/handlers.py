@@ -48,7 +48,10 @@ def verifier(public_url: str, cors: CorsRules) -> Handler:
     async def verify(request: web.Request) -> web.Response:
         app = request.app
         original = original_request(request)
-        asked = request.clone(method=original.method, rel_url=original.uri)
+        try:
+            asked = request.clone(method=original.method, rel_url=original.uri)
+        except ValueError:  # not a URL yarl can read
+            raise InvalidOriginalRequest() from None
         found = await app[POLICY_MATCHER].match(asked)
         if found is None:
             raise NoMatchingRoute()

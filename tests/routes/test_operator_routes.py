@@ -73,7 +73,9 @@ async def shop(start_system, base_env, tmp_path):
     echo = await Echo(Env(base_env).key_map("INTERNAL_PUBLIC_KEYS"), "shop").start()
     routes = tmp_path / "routes.toml"
     routes.write_text(ROUTES.replace("{echo}", echo.url).replace("{dead_port}", str(free_port())))
-    system = await start_system(("gateway",), GATEWAY_ROUTES_FILE=str(routes), GATEWAY_MAX_BODY_BYTES="2048")
+    system = await start_system(
+        ("gateway",), GATEWAY_ROUTES_FILE=str(routes), GATEWAY_MAX_BODY_BYTES="2048", CORS_ALLOWED_ORIGINS="https://app.example.com"
+    )
     yield system, echo
     await echo.stop()
 
@@ -178,3 +180,18 @@ async def test_a_path_with_dot_segments_is_refused_not_judged_under_another_rout
     assert status == 400, body
     assert b"invalid_path" in body
     assert not echo.seen
+
+
+async def test_cors_knows_operator_routes_of_any_method_and_prefix(shop, sessions, http):
+    system, _echo = shop
+    preflight = {"Origin": "https://app.example.com", "Access-Control-Request-Method": "PUT"}
+    async with http.options(system.gateway + "/shop/cart/3", headers=preflight) as response:
+        assert response.headers.get("Access-Control-Allow-Origin") == "https://app.example.com"
+    async with http.options(system.gateway + "/upload", headers=preflight) as response:  # POST only: no PUT there
+        assert "Access-Control-Allow-Origin" not in response.headers
+    # A listed origin's page is trusted with the cookie on an operator route, as on /api/1/.
+    sesskey = await new_session(sessions, 45)
+    headers = {"Cookie": f"sesskey={sesskey}", "Origin": "https://app.example.com"}
+    async with http.put(system.gateway + "/shop/cart/3", headers=headers) as response:
+        assert response.status == 200
+        assert response.headers["Access-Control-Allow-Origin"] == "https://app.example.com"

@@ -128,6 +128,19 @@ def _permission(value: Any) -> str:
     return permission
 
 
+def _urls(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(url, str) for url in value):
+        raise _Bad('must be a list of base URLs such as ["http://10.0.0.5:9000"]')
+    urls = []
+    for url in value:
+        parts = urlsplit(url)
+        # The forwarding client speaks plain HTTP/1.1 to the private network, as to the built-in services.
+        if parts.scheme != "http" or not parts.hostname or parts.query or parts.fragment:
+            raise _Bad(f"{url!r}: the gateway reaches upstreams at http://host:port[/base-path]")
+        urls.append(url.rstrip("/"))
+    return tuple(urls)
+
+
 # Field of a [[routes]] entry → (required, parser). The parsed values become RoutePolicy attributes
 # of the same name, but for `methods` (one policy per method) and `upstream` (the policy's service).
 ROUTE_FIELDS: dict[str, tuple[bool, Callable[[Any], Any]]] = {
@@ -143,24 +156,11 @@ ROUTE_FIELDS: dict[str, tuple[bool, Callable[[Any], Any]]] = {
     "trailing_slash": (False, _boolean),
 }
 UPSTREAM_FIELDS: dict[str, tuple[bool, Callable[[Any], Any]]] = {
-    "urls": (False, lambda value: _urls(value)),
+    "urls": (False, _urls),
     "connect_timeout": (False, _seconds),
     "read_timeout": (False, _seconds),
     "identity_headers": (False, _boolean),
 }
-
-
-def _urls(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(url, str) for url in value):
-        raise _Bad('must be a list of base URLs such as ["http://10.0.0.5:9000"]')
-    urls = []
-    for url in value:
-        parts = urlsplit(url)
-        # The forwarding client speaks plain HTTP/1.1 to the private network, as to the built-in services.
-        if parts.scheme != "http" or not parts.hostname or parts.query or parts.fragment:
-            raise _Bad(f"{url!r}: the gateway reaches upstreams at http://host:port[/base-path]")
-        urls.append(url.rstrip("/"))
-    return tuple(urls)
 
 
 def _fields(entry: Any, where: str, spec: dict[str, tuple[bool, Callable[[Any], Any]]]) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from org_provisioning import operator as org_operator  # noqa: F401  (the services' own operator functions)
 from session import operator as session_operator
 from session.settings import Settings as SessionSettings
 

@@ -76,7 +76,7 @@ def test_routes_beside_built_in_ones_are_accepted():
         "upstreams": {"legacy": {"urls": ["http://127.0.0.1:9"]}},
         "routes": [
             {"methods": ["POST"], "path": "/api/1/sim/activate", "upstream": "legacy", "access": "no_api_key"},
-            {"methods": ["PATCH"], "path": "/api/1/users/me", "upstream": "legacy", "access": "user"},
+            {"methods": ["PUT"], "path": "/api/1/users/me", "upstream": "legacy", "access": "user"},
             {"methods": ["*"], "prefix": "/api/2", "upstream": "legacy", "access": "user"},
         ],
     })

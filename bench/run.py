@@ -39,14 +39,17 @@ PASSWORD = "bench-password-123"
 EMAIL = "bench@example.com"
 
 
-def start_stack(tmp: Path) -> tuple[Runner, dict[str, str]]:
-    env = dict(os.environ)
+# What `prepare` (config.apply) leaves in os.environ from a previous stack of the same run.
+_PER_STACK = ("DATABASE_URL", "REDIS_URL", "PUBLIC_URL", "SESSION_URLS", "ORG_PROVISIONING_URLS", "OIDC_LINK_URLS")
+
+
+def start_stack(tmp: Path, extra_env: dict[str, str] | None = None) -> tuple[Runner, dict[str, str]]:
+    env = {name: value for name, value in os.environ.items() if name not in _PER_STACK}
     env["LATCHKEY_DATA_DIR"] = str(tmp / "data")
     env["LOG_LEVEL"] = "WARNING"
     for variable in ("GATEWAY_PORT", "SESSION_PORT", "ORG_PROVISIONING_PORT", "OIDC_LINK_PORT", "EMBEDDED_POSTGRES_PORT", "EMBEDDED_REDIS_PORT"):
         env[variable] = str(free_port())
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
+    env.update(extra_env or {})
     runner = Runner(env)
     runner.start()
     return runner, runner.service_env
@@ -154,8 +157,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a one-minute pass with short runs")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--scale", action="store_true", help="only the scaling scenarios: Redis Cluster, gateway workers (bench/scale.py)")
     options = parser.parse_args()
     seconds = 4 if options.quick else 12
+    if options.scale:
+        import scale
+
+        results, ratios = scale.run_scale(3 if options.quick else 10, rounds=2 if options.quick else 3)
+        scale.print_scale(results, ratios)
+        if options.json:
+            options.json.write_text(json.dumps({"scale": results, "ratios": dict(ratios)}, indent=2))
+        return
     sessions = 20_000 if options.quick else 100_000
     tmp = Path(tempfile.mkdtemp(prefix="latchkey-bench-"))
     runner, env = start_stack(tmp)

@@ -1,6 +1,7 @@
 """Real PostgreSQL and Redis for the whole test run, and a clean state per test.
 
-`TEST_DATABASE_URL` / `TEST_REDIS_URL` point the suite at servers you run;
+`TEST_DATABASE_URL` / `TEST_REDIS_URL` point the suite at servers you run
+(`TEST_REDIS_URL` may name a Sentinel group or a Redis Cluster, SPEC §9);
 otherwise the run starts its own embedded servers (the same code as
 `latchkey up`) in a temporary folder and stops them at the end.
 """
@@ -17,6 +18,7 @@ import asyncpg
 import pytest
 import redis.asyncio as redis
 
+from latchkey.redis_client import open_redis
 from latchkey_cli import devconfig, migrate
 from latchkey_cli.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
 from tests.harness import System, client
@@ -79,7 +81,7 @@ async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
 
 @pytest.fixture
 async def redis_client(servers: dict[str, str]) -> AsyncIterator[redis.Redis]:
-    client_ = redis.Redis.from_url(servers["redis"])
+    client_ = open_redis(servers["redis"])
     try:
         yield client_
     finally:
@@ -101,9 +103,9 @@ async def clean_state(database_url: str, servers: dict[str, str]) -> None:
             await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
     finally:
         await conn.close()
-    client_ = redis.Redis.from_url(servers["redis"])
+    client_ = open_redis(servers["redis"])
     try:
-        await client_.flushdb()
+        await client_.flushdb()  # on a cluster: on every master
     finally:
         await client_.aclose()
 

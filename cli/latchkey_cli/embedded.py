@@ -22,6 +22,10 @@ import subprocess
 import time
 from pathlib import Path
 
+from latchkey.ports import port_is_free
+
+__all__ = ["EmbeddedError", "EmbeddedPostgres", "EmbeddedRedis", "die_with_parent", "free_port", "port_is_free", "wait_for_port"]
+
 
 class EmbeddedError(Exception):
     pass
@@ -57,16 +61,6 @@ def die_with_parent(signum: int):
             pass
 
     return preexec
-
-
-def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
 
 
 def free_port() -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -65,7 +66,7 @@ def init_app(settings: Settings) -> web.Application:
     policies = policy_table(settings.operator_routes.policies)
     app[POLICY_MATCHER] = PolicyMatcher(policies)
     app[health.READINESS] = [health.redis_ready, *(_service_ready(name) for name in SERVICES)]
-    app.cleanup_ctx.append(storage.redis_ctx(settings.common.redis_url))
+    app.cleanup_ctx.append(storage.redis_ctx(settings.common))
     app.cleanup_ctx.append(_upstreams_ctx)
     reachable = {*SERVICES, *(upstream.name for upstream in settings.operator_routes.upstreams if upstream.urls)}
     setup_routes(app, settings, cors, policies, reachable)
@@ -106,14 +107,17 @@ async def _upstreams_ctx(app: web.Application) -> AsyncIterator[None]:
     app[SESSION_CLIENT] = SessionClient(ServiceClient(http, signer, SESSION, settings.session_urls, timeout=settings.read_timeout))
     app[ORG_CLIENT] = ServiceClient(http, signer, ORG_PROVISIONING, settings.org_provisioning_urls, timeout=settings.read_timeout)
     lifetimes = {"idle_timeout": settings.idle_timeout, "absolute_lifetime": settings.absolute_lifetime}
-    # The per-request reads go through one auto-pipelined connection (see pipelined_redis.py).
-    hot_redis = PipelinedRedis(settings.common.redis_url)
+    if os.environ.get("BENCH_PIPELINED_REDIS"):  # A/B in bench/run.py, until the hand-written client goes
+        hot_redis = PipelinedRedis(settings.common.redis_url)
+    else:
+        hot_redis = app[storage.REDIS]
     hot_store = SessionStore(hot_redis, **lifetimes)  # type: ignore[arg-type]
     app[AUTHENTICATOR] = Authenticator(hot_redis, hot_store, app[SESSION_CLIENT], app[ORG_CLIENT], settings.common.cache_hmac_key)
     try:
         yield
     finally:
-        await hot_redis.aclose()
+        if hot_redis is not app[storage.REDIS]:
+            await hot_redis.aclose()
         for upstream in upstreams.values():
             upstream.close()
         await http.close()

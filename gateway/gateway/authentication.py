@@ -15,9 +15,6 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import TypeVar
 
-import redis.asyncio as redis
-from redis.exceptions import RedisError
-
 from latchkey import credential_cache
 from latchkey.errors import (
     AmbiguousCredentials,
@@ -31,6 +28,8 @@ from latchkey.errors import (
     Unauthenticated,
 )
 from latchkey.internal_client import ServiceClient
+from latchkey.redis_client import UNAVAILABLE as REDIS_UNAVAILABLE
+from latchkey.redis_client import RedisClient
 from latchkey.security import short_fingerprint
 from latchkey.session_client import DirectoryUser, SessionClient
 from latchkey.tokens import Principal
@@ -39,7 +38,6 @@ from session.sessions import SessionStore
 from . import cache_fills
 from .credentials import Credential, Kind
 from .inflight import InFlight
-from .pipelined_redis import PipelinedRedis
 
 log = logging.getLogger("gateway.authentication")
 
@@ -58,7 +56,7 @@ class Authentication:
 class Authenticator:
     def __init__(
         self,
-        redis_client: redis.Redis | PipelinedRedis,
+        redis_client: RedisClient,
         sessions: SessionStore,
         session_client: SessionClient,
         org_client: ServiceClient,
@@ -116,7 +114,7 @@ class Authenticator:
     async def _verified(self, credential: Credential, address: str | None) -> Principal:
         try:
             return await self.principal_for(credential, address)
-        except RedisError:
+        except REDIS_UNAVAILABLE:
             raise ServiceUnavailable("The credential store is unavailable.") from None
         except LatchkeyError as error:
             if error.status == 401:

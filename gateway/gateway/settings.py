@@ -10,6 +10,7 @@ from latchkey.settings import CommonSettings, Env, SettingsError, load_environme
 from . import SERVICE
 from .cors import parse_allowed_origins
 from .routes_file import OperatorRoutes, RoutesFileError, load_routes_file
+from .workers import default_workers
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,7 @@ class Settings:
     connect_timeout: float
     read_timeout: float
     cors_allowed_origins: tuple[str, ...]  # canonical origins that browsers may call the API from
+    workers: int  # processes sharing the port (SO_REUSEPORT), see workers.py
     # The operator's upstreams and routes (GATEWAY_ROUTES_FILE), joining the built-in policy table.
     operator_routes: OperatorRoutes = OperatorRoutes()
     # Public keys of earlier signing keys, still published at /.well-known/jwks.json during a rotation.
@@ -43,6 +45,7 @@ class Settings:
             connect_timeout=env.float("GATEWAY_CONNECT_TIMEOUT", 2.0, minimum=0.01),
             read_timeout=env.float("GATEWAY_READ_TIMEOUT", 15.0, minimum=0.01),
             cors_allowed_origins=parse_allowed_origins("CORS_ALLOWED_ORIGINS", env.raw("CORS_ALLOWED_ORIGINS")),
+            workers=env.int("GATEWAY_WORKERS", default_workers(), minimum=1),
             operator_routes=_operator_routes(env),
             previous_public_keys=_public_keys(env, "GATEWAY_PREVIOUS_PUBLIC_KEYS"),
         )

@@ -50,7 +50,7 @@ def test_every_service_reads_a_complete_environment(service, good_env):
     [
         ("SESSION_PORT", "abc", "must be an integer, got 'abc'"),
         ("SESSION_PORT", "0", "must be at least 1, got 0"),
-        ("REDIS_URL", "ftp://x", "must be a URL with scheme redis or rediss or unix"),
+        ("REDIS_URL", "ftp://x", "must be a URL with scheme redis://, rediss://, unix://, redis+sentinel://, rediss+sentinel://, redis+cluster://, rediss+cluster://"),
         ("DATABASE_URL", "mysql://db/latchkey", "must be a URL with scheme postgres or postgresql"),
         ("PUBLIC_URL", "auth.example.com", "must be a URL with scheme http or https"),
         ("SESSION_SIGNING_KEY", base64.urlsafe_b64encode(b"k" * 16).decode(), "must decode to 32 bytes, got 16"),

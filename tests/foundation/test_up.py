@@ -132,6 +132,7 @@ def up_env(tmp_path: Path) -> dict[str, str]:
     env["LATCHKEY_DATA_DIR"] = str(tmp_path / "data")
     env["LATCHKEY_ENV_FILE"] = str(tmp_path / "no.env")
     env["PYTHONUNBUFFERED"] = "1"
+    env["GATEWAY_WORKERS"] = "1"  # several: tests/scale/test_gateway_workers.py
     for variable in PORT_VARIABLES:
         env[variable] = str(free_port())
     return env

@@ -16,6 +16,9 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
+from . import redis_client
+from .redis_client import DEFAULT_TIMEOUT as DEFAULT_REDIS_TIMEOUT
+
 
 class SettingsError(Exception):
     """A configuration variable is missing or malformed."""
@@ -113,6 +116,15 @@ class Env:
             raise SettingsError(name, "must list at least one URL")
         return urls
 
+    def redis_url(self, name: str) -> str:
+        """One node, a Sentinel-managed master or a Redis Cluster (latchkey.redis_client)."""
+        value = self.str(name)
+        try:
+            redis_client.parse(value)
+        except ValueError as error:
+            raise SettingsError(name, str(error)) from None
+        return value
+
     def secret_bytes(self, name: str, *, length: int) -> bytes:
         """A base64 (standard or url-safe) secret of exactly `length` bytes."""
         value = self.str(name)
@@ -158,6 +170,9 @@ class CommonSettings:
     public_url: str
     database_url: str | None
     redis_url: str
+    redis_timeout: float
+    # asyncpg's prepared statements cached per connection; 0 behind PgBouncer in transaction mode
+    database_statement_cache: int
     log_level: str
     signing_key: bytes
     trusted_keys: dict[str, bytes]
@@ -174,7 +189,9 @@ class CommonSettings:
             port=env.int(port_var, default_port, minimum=1),
             public_url=public_url,
             database_url=env.url("DATABASE_URL", schemes=("postgres", "postgresql")) if needs_database else None,
-            redis_url=env.url("REDIS_URL", schemes=("redis", "rediss", "unix")),
+            redis_url=env.redis_url("REDIS_URL"),
+            redis_timeout=env.float("REDIS_TIMEOUT", DEFAULT_REDIS_TIMEOUT, minimum=0.05),
+            database_statement_cache=env.int("DATABASE_STATEMENT_CACHE", 100),
             log_level=env.str("LOG_LEVEL", "INFO").upper(),
             signing_key=env.secret_bytes(f"{service.upper().replace('-', '_')}_SIGNING_KEY", length=32),
             trusted_keys=env.key_map("INTERNAL_PUBLIC_KEYS"),

@@ -1,24 +1,42 @@
 """PostgreSQL pool and Redis client, opened and closed with the aiohttp app.
 
 Handlers find them on the app under typed keys (`PG_POOL`, `REDIS`), never
-by string.
+by string. `REDIS_URL` may name one node, a Sentinel-managed master or a Redis
+Cluster: `redis_client` turns it into the right client, and nothing else needs
+to know which.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import asyncpg
-import redis.asyncio as redis
 from aiohttp import web
 
+from .redis_client import RedisClient, open_redis
+from .settings import CommonSettings
+
+__all__ = ["PG_POOL", "REDIS", "RedisClient", "open_redis", "open_redis_for", "postgres_options", "postgres_ctx", "redis_ctx"]
+
 PG_POOL = web.AppKey("pg_pool", asyncpg.Pool)
-REDIS = web.AppKey("redis", redis.Redis)
+REDIS = web.AppKey("redis", RedisClient)  # type: ignore[arg-type]  # a union: one node or a cluster
 
 
-def postgres_ctx(database_url: str, *, min_size: int = 2, max_size: int = 10) -> Callable[[web.Application], AsyncIterator[None]]:
+def postgres_options(common: CommonSettings) -> dict[str, Any]:
+    """What every pool and one-off connection is opened with.
+
+    DATABASE_STATEMENT_CACHE=0 behind PgBouncer in transaction mode, where the
+    next statement may run on a server connection that never saw the prepared one.
+    """
+    return {"statement_cache_size": common.database_statement_cache}
+
+
+def postgres_ctx(common: CommonSettings, *, min_size: int = 2, max_size: int = 10) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        pool = await asyncpg.create_pool(database_url, min_size=min_size, max_size=max_size, command_timeout=10)
+        pool = await asyncpg.create_pool(
+            common.database_url, min_size=min_size, max_size=max_size, command_timeout=10, **postgres_options(common)
+        )
         app[PG_POOL] = pool
         try:
             yield
@@ -28,13 +46,13 @@ def postgres_ctx(database_url: str, *, min_size: int = 2, max_size: int = 10) ->
     return ctx
 
 
-def open_redis(redis_url: str) -> redis.Redis:
-    return redis.Redis.from_url(redis_url, decode_responses=False, health_check_interval=30, socket_timeout=5, socket_connect_timeout=5)
+def open_redis_for(common: CommonSettings) -> RedisClient:
+    return open_redis(common.redis_url, timeout=common.redis_timeout)
 
 
-def redis_ctx(redis_url: str) -> Callable[[web.Application], AsyncIterator[None]]:
+def redis_ctx(common: CommonSettings) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        client = open_redis(redis_url)
+        client = open_redis_for(common)
         app[REDIS] = client
         try:
             yield

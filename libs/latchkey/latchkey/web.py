@@ -49,8 +49,8 @@ def create_app(
     return app
 
 
-def run(app: web.Application, host: str, port: int) -> None:
-    """Serve until SIGINT/SIGTERM, on uvloop where available."""
+def run(app: web.Application, host: str, port: int, *, reuse_port: bool = False) -> None:
+    """Serve until SIGINT/SIGTERM, on uvloop where available (`reuse_port`: one of several workers on the port)."""
     try:
         import uvloop
 
@@ -59,7 +59,7 @@ def run(app: web.Application, host: str, port: int) -> None:
         loop_factory = asyncio.new_event_loop
     loop = loop_factory()
     asyncio.set_event_loop(loop)
-    web.run_app(app, host=host, port=port, access_log=None, print=None, loop=loop, shutdown_timeout=5)
+    web.run_app(app, host=host, port=port, access_log=None, print=None, loop=loop, shutdown_timeout=5, reuse_port=reuse_port or None)
 
 
 def serve(service: str, load_settings: Callable[[], Any], init_app: Callable[[Any], web.Application]) -> None:

@@ -58,9 +58,9 @@ def init_app(settings: Settings) -> web.Application:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     app = create_app(settings.common, envelope_for=envelope_by_path, readiness=[postgres_ready, redis_ready])
     app[SETTINGS_KEY] = settings
-    app.cleanup_ctx.append(storage.postgres_ctx(settings.common.database_url))
+    app.cleanup_ctx.append(storage.postgres_ctx(settings.common))
     app.cleanup_ctx.append(migrations.require_current(SCHEMA, MIGRATIONS))
-    app.cleanup_ctx.append(storage.redis_ctx(settings.common.redis_url))
+    app.cleanup_ctx.append(storage.redis_ctx(settings.common))
     app.cleanup_ctx.append(sso_ctx(settings))
     setup_routes(app)
     return app

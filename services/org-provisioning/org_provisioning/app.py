@@ -41,9 +41,9 @@ def init_app(settings: Settings) -> web.Application:
     app = create_app(settings.common, envelope_for=envelope_by_path, readiness=[postgres_ready, redis_ready])
     app[SETTINGS] = settings
     app[SECRET_BOX] = SecretBox(settings.secrets_key)
-    app.cleanup_ctx.append(storage.postgres_ctx(settings.common.database_url))
+    app.cleanup_ctx.append(storage.postgres_ctx(settings.common))
     app.cleanup_ctx.append(migrations.require_current(SCHEMA, MIGRATIONS))
-    app.cleanup_ctx.append(storage.redis_ctx(settings.common.redis_url))
+    app.cleanup_ctx.append(storage.redis_ctx(settings.common))
     app.cleanup_ctx.append(session_client_ctx(settings))
     app.router.add_routes(ROUTES)
     return app

@@ -11,10 +11,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
-import redis.asyncio as redis
 
 from latchkey.security import SecretBox
-from latchkey.storage import open_redis
+from latchkey.storage import RedisClient, open_redis_for, postgres_options
 
 from . import org_api_keys, repository
 from .organizations import create_organization as create, find_organization, public_view
@@ -24,7 +23,7 @@ from .settings import Settings
 
 @asynccontextmanager
 async def _database(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(settings.common.database_url)
+    conn = await asyncpg.connect(settings.common.database_url, **postgres_options(settings.common))
     try:
         yield conn
     finally:
@@ -32,8 +31,8 @@ async def _database(settings: Settings) -> AsyncIterator[asyncpg.Connection]:
 
 
 @asynccontextmanager
-async def _redis(settings: Settings) -> AsyncIterator[redis.Redis]:
-    client = open_redis(settings.common.redis_url)
+async def _redis(settings: Settings) -> AsyncIterator[RedisClient]:
+    client = open_redis_for(settings.common)
     try:
         yield client
     finally:

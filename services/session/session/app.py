@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import asyncpg
-import redis.exceptions
 from aiohttp import web
 
 from latchkey import migrations, storage
@@ -15,6 +14,7 @@ from latchkey.internal_client import ServiceClient
 from latchkey.tokens import TokenSigner
 from latchkey.health import postgres_ready, redis_ready
 from latchkey.logs import configure_logging
+from latchkey.redis_client import UNAVAILABLE as REDIS_UNAVAILABLE
 from latchkey.web import create_app
 
 from . import MIGRATIONS, SCHEMA, SERVICE
@@ -44,8 +44,7 @@ async def linked_accounts_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 _DEPENDENCY_DOWN = (
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
+    *REDIS_UNAVAILABLE,
     asyncpg.exceptions.ConnectionDoesNotExistError,
     asyncpg.exceptions.CannotConnectNowError,
     asyncpg.exceptions.TooManyConnectionsError,
@@ -68,9 +67,9 @@ def init_app(settings: Settings) -> web.Application:
     app = create_app(settings.common, envelope_for=envelope_by_path, readiness=[postgres_ready, redis_ready])
     app.middlewares.append(dependency_down_middleware)  # inside the error middleware, which renders it
     app[SESSION_SETTINGS] = settings
-    app.cleanup_ctx.append(storage.postgres_ctx(settings.common.database_url))
+    app.cleanup_ctx.append(storage.postgres_ctx(settings.common))
     app.cleanup_ctx.append(migrations.require_current(SCHEMA, MIGRATIONS))
-    app.cleanup_ctx.append(storage.redis_ctx(settings.common.redis_url))
+    app.cleanup_ctx.append(storage.redis_ctx(settings.common))
     app.cleanup_ctx.append(context_ctx)
     app.cleanup_ctx.append(linked_accounts_ctx)
     app.router.add_routes(ROUTES)

@@ -13,7 +13,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import asyncpg
-import redis.asyncio as redis
 
 from latchkey import storage
 from latchkey.security import SecretBox
@@ -28,7 +27,7 @@ from .settings import Settings
 class Context:
     settings: Settings
     db: asyncpg.Pool
-    redis: redis.Redis
+    redis: storage.RedisClient
     sessions: SessionStore
     passwords: Passwords
     limiter: LoginLimiter
@@ -40,7 +39,7 @@ class Context:
         return self.settings.common.cache_hmac_key
 
 
-def build_context(settings: Settings, db: asyncpg.Pool, client: redis.Redis, *, clock: Callable[[], float] = time.time) -> Context:
+def build_context(settings: Settings, db: asyncpg.Pool, client: storage.RedisClient, *, clock: Callable[[], float] = time.time) -> Context:
     return Context(
         settings=settings,
         db=db,
@@ -69,8 +68,8 @@ def build_context(settings: Settings, db: asyncpg.Pool, client: redis.Redis, *, 
 @asynccontextmanager
 async def open_context(settings: Settings) -> AsyncIterator[Context]:
     """A context with its own small pool and Redis client, closed on exit (for one-off commands)."""
-    pool = await asyncpg.create_pool(settings.common.database_url, min_size=1, max_size=2)
-    client = storage.open_redis(settings.common.redis_url)
+    pool = await asyncpg.create_pool(settings.common.database_url, min_size=1, max_size=2, **storage.postgres_options(settings.common))
+    client = storage.open_redis_for(settings.common)
     ctx = build_context(settings, pool, client)
     try:
         yield ctx

@@ -1,0 +1,75 @@
+"""GATEWAY_WORKERS: several gateway processes on one port (SO_REUSEPORT), as `latchkey-gateway` runs them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import aiohttp
+import psutil
+import pytest
+
+from latchkey_cli.embedded import free_port
+
+pytestmark = pytest.mark.slow
+
+
+def listeners(process: psutil.Process, port: int) -> bool:
+    return any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in process.net_connections(kind="tcp"))
+
+
+async def eventually(condition, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.1)
+
+
+def start_gateway(base_env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
+    dead = f"http://127.0.0.1:{free_port()}"  # /healthz needs no service
+    env = {**os.environ, **base_env, "GATEWAY_PORT": str(port), "GATEWAY_WORKERS": str(workers),
+           "SESSION_URLS": dead, "ORG_PROVISIONING_URLS": dead, "OIDC_LINK_URLS": dead, "LOG_LEVEL": "WARNING"}
+    return subprocess.Popen([sys.executable, "-m", "gateway"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+async def healthz(url: str) -> int:
+    # A new connection per request: the kernel picks a worker per connection.
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as http:
+        async with http.get(url + "/healthz") as response:
+            return response.status
+
+
+async def test_two_workers_share_the_port_survive_a_crash_and_stop_on_sigterm(base_env):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    gateway = start_gateway(base_env, port, workers=2)
+    parent = psutil.Process(gateway.pid)
+    try:
+        await eventually(lambda: len(parent.children()) == 2 and all(listeners(c, port) for c in parent.children()))
+        assert not listeners(parent, port)  # only the workers listen
+        assert await asyncio.gather(*(healthz(url) for _ in range(20))) == [200] * 20
+
+        crashed = parent.children()[0]
+        crashed.kill()
+        assert await asyncio.gather(*(healthz(url) for _ in range(10))) == [200] * 10  # the other one serves
+        await eventually(lambda: len(parent.children()) == 2 and crashed.pid not in [c.pid for c in parent.children()])
+
+        # A second gateway on the same port is refused, not silently let in beside the first.
+        second = start_gateway(base_env, port, workers=2)
+        output, _ = second.communicate(timeout=30)
+        assert second.returncode != 0 and b"already in use" in output
+
+        workers = parent.children()
+        gateway.send_signal(signal.SIGTERM)
+        assert gateway.wait(timeout=15) == 0
+        await eventually(lambda: not any(w.is_running() and w.status() != psutil.STATUS_ZOMBIE for w in workers))
+    finally:
+        if gateway.poll() is None:
+            for child in parent.children():
+                child.kill()
+            gateway.kill()
+            gateway.wait()

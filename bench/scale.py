@@ -80,7 +80,6 @@ VARIANTS = {
     "baseline": {"GATEWAY_WORKERS": "1"},
     "cluster": {"GATEWAY_WORKERS": "1", "REDIS_URL": "cluster"},
     "2 workers": {"GATEWAY_WORKERS": "2"},
-    "pipelined": {"GATEWAY_WORKERS": "1", "BENCH_PIPELINED_REDIS": "1"},
 }
 
 
@@ -105,7 +104,7 @@ def run_scale(seconds: int, rounds: int = 3) -> tuple[dict[str, dict[str, float]
     results = {name: {route: statistics.median(values) for route, values in by_route.items()} for name, by_route in samples.items()}
     base = results["baseline"]
     ratios = []
-    for other, label in (("cluster", "cluster / single node"), ("2 workers", "2 workers / 1 worker"), ("pipelined", "pipelined_redis / redis-py")):
+    for other, label in (("cluster", "cluster / single node"), ("2 workers", "2 workers / 1 worker")):
         for route in base:
             ratios.append((f"{label}, {route}", f"{results[other][route] / base[route]:.2f}"))
     return results, ratios

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -35,7 +34,6 @@ from .keys import (
     UPSTREAMS,
 )
 from .pages import setup_pages
-from .pipelined_redis import PipelinedRedis
 from .matching import PolicyMatcher
 from .policy import OIDC_LINK, ORG_PROVISIONING, SERVICES, SESSION, policy_table
 from .routes import setup_routes
@@ -106,18 +104,11 @@ async def _upstreams_ctx(app: web.Application) -> AsyncIterator[None]:
     signer = app[SIGNER]
     app[SESSION_CLIENT] = SessionClient(ServiceClient(http, signer, SESSION, settings.session_urls, timeout=settings.read_timeout))
     app[ORG_CLIENT] = ServiceClient(http, signer, ORG_PROVISIONING, settings.org_provisioning_urls, timeout=settings.read_timeout)
-    lifetimes = {"idle_timeout": settings.idle_timeout, "absolute_lifetime": settings.absolute_lifetime}
-    if os.environ.get("BENCH_PIPELINED_REDIS"):  # A/B in bench/run.py, until the hand-written client goes
-        hot_redis = PipelinedRedis(settings.common.redis_url)
-    else:
-        hot_redis = app[storage.REDIS]
-    hot_store = SessionStore(hot_redis, **lifetimes)  # type: ignore[arg-type]
-    app[AUTHENTICATOR] = Authenticator(hot_redis, hot_store, app[SESSION_CLIENT], app[ORG_CLIENT], settings.common.cache_hmac_key)
+    sessions = SessionStore(app[storage.REDIS], idle_timeout=settings.idle_timeout, absolute_lifetime=settings.absolute_lifetime)
+    app[AUTHENTICATOR] = Authenticator(app[storage.REDIS], sessions, app[SESSION_CLIENT], app[ORG_CLIENT], settings.common.cache_hmac_key)
     try:
         yield
     finally:
-        if hot_redis is not app[storage.REDIS]:
-            await hot_redis.aclose()
         for upstream in upstreams.values():
             upstream.close()
         await http.close()

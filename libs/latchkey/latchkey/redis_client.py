@@ -12,16 +12,17 @@ a command or a Lua script that touches several keys must name keys of one
 hash slot (a `{tag}` in the key, as `credential_cache` does); pipelines with
 `transaction=False` may mix slots, the cluster client splits them per node.
 
-Failure is bounded: connect and read timeouts of `timeout` seconds, one
-attempt per command on one node or Sentinel (a library retry would wait out
-another timeout while Redis is black-holed), and `UNAVAILABLE` lists what a
-caller turns into a 503. During a failover that is what requests see for a
-few seconds, until Sentinel or the cluster has promoted a replica; the
-Sentinel client then asks the Sentinels for the master on its next
-connection. The cluster client gets one retry, because it only learns that
-a slot moved from the failure itself: the retry re-reads the slot map, so a
-process's first command after a failover does not fail for nothing (at
-worst a command costs two timeouts).
+Failure is bounded: connect and read timeouts of `timeout` seconds, and a
+command that times out is not retried (a retry would wait out another
+timeout while Redis is black-holed). A connection found closed (Redis
+restarted, a proxy dropped an idle connection) is retried once at once on a
+new one, which costs nothing when Redis is there and fails fast when it is
+not. (Every command here is safe to repeat in that case: a repeated GETDEL
+finds nothing, a repeated counter increment counts one failure more.) `UNAVAILABLE` lists what a caller turns into a 503. During a failover
+that is what requests see for a few seconds, until Sentinel or the cluster
+has promoted a replica: the Sentinel client asks the Sentinels for the master
+on its next connection, and the cluster client re-reads the slot map before
+its one retry (so at worst a command on a Cluster costs two timeouts).
 """
 
 from __future__ import annotations
@@ -133,7 +134,7 @@ def open_redis(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> RedisClient:
         "decode_responses": False,
         "socket_timeout": timeout,
         "socket_connect_timeout": timeout,
-        "retry": Retry(NoBackoff(), 0),
+        "retry": Retry(NoBackoff(), 1, supported_errors=(errors.ConnectionError,)),
     }
     if target.topology == "node":
         return redis.Redis.from_url(url, health_check_interval=30, **connection)
@@ -143,7 +144,7 @@ def open_redis(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> RedisClient:
         return RedisCluster(
             startup_nodes=[ClusterNode(host, port) for host, port in target.nodes],
             max_connections=CLUSTER_MAX_CONNECTIONS,
-            **{**connection, "retry": Retry(NoBackoff(), 1)},
+            **connection,
             **auth,
             **tls,
         )

@@ -35,11 +35,12 @@ def _docker_compose() -> str:
     return binary
 
 
-def _compose_config(tmp_path: Path, variables: dict[str, str]) -> subprocess.CompletedProcess:
+def _compose_config(tmp_path: Path, variables: dict[str, str], *overrides: Path) -> subprocess.CompletedProcess:
     env_file = tmp_path / "compose.env"
     env_file.write_text("".join(f"{k}={v}\n" for k, v in variables.items()))
     return subprocess.run(
-        [_docker_compose(), "--file", str(COMPOSE), "--project-directory", str(ROOT), "--env-file", str(env_file), "config"],
+        [_docker_compose(), "--file", str(COMPOSE), *(f"--file={o}" for o in overrides), "--project-directory", str(ROOT),
+         "--env-file", str(env_file), "config"],
         capture_output=True,
         text=True,
         env={"PATH": os.environ["PATH"], "HOME": str(tmp_path)},
@@ -144,7 +145,7 @@ def test_kubernetes_manifests_match_the_kubernetes_schemas():
             continue
         kubernetes_validate.validate(document, kubernetes_validate.latest_version(), strict=True)
         checked += 1
-    assert checked >= 11
+    assert checked >= 19
 
 
 def test_kubernetes_deployments_probe_health_and_run_as_non_root():
@@ -165,3 +166,27 @@ def test_kustomization_lists_every_manifest_but_the_secret_template():
     listed = set(yaml.safe_load((KUBERNETES / "kustomization.yaml").read_text())["resources"])
     present = {p.name for p in KUBERNETES.glob("*.yaml")} - {"kustomization.yaml", "secret.template.yaml"}
     assert listed == present
+
+
+def test_the_cluster_override_runs_every_process_on_a_three_node_redis_cluster(tmp_path):
+    result = _compose_config(tmp_path, generate_secrets(), ROOT / "docker-compose.cluster.yml")
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    nodes = [name for name, service in services.items() if "--cluster-enabled" in (service.get("command") or [])]
+    assert len(nodes) == 3
+    assert "--cluster create" in " ".join(services["redis-cluster"]["command"])
+    for name in ("latchkey", *SERVICES):
+        assert services[name]["environment"]["REDIS_URL"] == "redis+cluster://" + ",".join(f"{n}:6379" for n in nodes), name
+        assert services[name]["depends_on"]["redis-cluster"]["condition"] == "service_completed_successfully", name
+
+
+def test_every_deployment_has_an_autoscaler_and_a_disruption_budget_and_leaves_replicas_to_it():
+    documents = [doc for _f, doc in _manifests()]
+    deployments = {doc["metadata"]["name"]: doc for doc in documents if doc["kind"] == "Deployment"}
+    scaled = {doc["spec"]["scaleTargetRef"]["name"]: doc for doc in documents if doc["kind"] == "HorizontalPodAutoscaler"}
+    budgets = {doc["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"]: doc for doc in documents if doc["kind"] == "PodDisruptionBudget"}
+    assert set(scaled) == set(budgets) == set(deployments)
+    for name, deployment in deployments.items():
+        assert "replicas" not in deployment["spec"], f"{name}: kubectl apply would reset what the autoscaler chose"
+        assert scaled[name]["spec"]["minReplicas"] >= 2, name  # a drain of one node leaves one serving
+        assert deployment["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"] == name

@@ -113,6 +113,22 @@ http {{
 """
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its direct children (a gateway running several workers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def wait_for(url: str, seconds: float = 15) -> None:
     async def probe() -> None:
         deadline = time.monotonic() + seconds
@@ -145,6 +161,7 @@ def main() -> None:
     os.environ.update(GATEWAY_ROUTES_FILE=str(tmp / "routes.toml"))
     stack = nginx = device_api = None
     figures: dict[str, float] = {}
+    gateway_cpu: dict[str, float] = {}
     try:
         stack, env = run.start_stack(tmp)
         creds = asyncio.run(run.prepare(env))
@@ -163,11 +180,16 @@ def main() -> None:
         cookie = {"Cookie": "sesskey=" + creds["sesskey"]}
         basic = {"Authorization": "Basic " + base64.b64encode(f"{run.EMAIL}:{run.PASSWORD}".encode()).decode()}
 
+        gateway_pid = next(process.pid for name, process in stack.children if name == "gateway")
+
         def measure(name: str, url: str, headers: dict[str, str] | None = None) -> float:
+            cpu_before = cpu_seconds(gateway_pid)
             result = load.wrk(url, seconds=seconds, headers=headers)
             if result.non_2xx or result.socket_errors:
                 raise SystemExit(f"bench: {name}: {result.non_2xx} non-2xx, {result.socket_errors} socket errors")
             figures[name] = result.rps
+            # The gateway's own CPU per request: steadier than req/s when other work shares the machine.
+            gateway_cpu[name] = (cpu_seconds(gateway_pid) - cpu_before) / (result.rps * seconds) * 1e6
             return result.rps
 
         measure("device API direct", f"http://127.0.0.1:{app_port}/plans")
@@ -194,12 +216,14 @@ def main() -> None:
         ("Basic / anonymous, same upstream", figures["gateway, user route, Basic"] / anonymous, "≥ 0.87"),
         ("API key / anonymous, same upstream", figures["gateway, user route, API key"] / anonymous, "≥ 0.87"),
         ("public route via gateway / direct", anonymous / figures["device API direct"], ""),
+        ("gateway CPU per request, cookie / anonymous", gateway_cpu["gateway, user route, cookie"] / gateway_cpu["gateway, public route, anonymous"], ""),
         ("nginx auth_request / nginx direct", checked / nginx_direct, "≥ 0.50"),
         (f"p99 added by auth_request at {rate:.0f} req/s (ms)", checked_latency["p99"] - direct_latency["p99"], "≤ 2.00"),
     ]
-    print(f"\n{'scenario':<46} {'req/s':>10}")
+    print(f"\n{'scenario':<46} {'req/s':>10} {'gateway CPU µs/req':>20}")
     for name, value in figures.items():
-        print(f"{name:<46} {value:>10.0f}")
+        cpu = f"{gateway_cpu[name]:.0f}" if name in gateway_cpu and "direct" not in name and name != "nginx -> device API" else ""
+        print(f"{name:<46} {value:>10.0f} {cpu:>20}")
     print(f"\n{'ratio / figure':<46} {'value':>8} {'target':>8}")
     for name, value, target in rows:
         print(f"{name:<46} {value:>8.2f} {target:>8}")
@@ -207,7 +231,7 @@ def main() -> None:
           f"auth_request {checked_latency['p50']:.2f}/{checked_latency['p99']:.2f} ms")
     if options.json:
         latency = {"nginx_direct": direct_latency, "nginx_auth_request": checked_latency}
-        options.json.write_text(json.dumps({"throughput": figures, "latency": latency}, indent=2))
+        options.json.write_text(json.dumps({"throughput": figures, "gateway_cpu_us": gateway_cpu, "latency": latency}, indent=2))
 
 
 if __name__ == "__main__":

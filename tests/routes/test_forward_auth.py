@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import jwt
 
+from tests.gateway.support import basic
+
 
 async def verify(http, gateway: str, path: str = "/auth/verify", method: str = "GET", **headers: str):
     async with http.request(method, gateway + path, headers={k.replace("_", "-"): v for k, v in headers.items()}) as response:
@@ -62,3 +64,21 @@ async def test_a_browser_is_pointed_at_sign_in_and_an_api_client_is_challenged(d
     assert status == 401 and "Location" not in headers
     assert headers["WWW-Authenticate"] == 'Bearer realm="latchkey"'
     assert b'"success": false' in body
+
+
+async def test_a_cached_decision_costs_one_redis_command(device_stack, http, redis_client):
+    stack = await device_stack(services=("gateway", "session", "org-provisioning"))
+    a, g = stack.account, stack.gateway
+    kinds = {"session": {"Authorization": "Bearer " + a.sesskey}, "api key": {"X-API-Key": a.apikey},
+             "org key": {"x-org-id": a.org_slug, "x-api-key": a.org_key}, "basic": {"Authorization": basic(a.email, a.password)}}
+    uris = {"session": "/devices", "api key": "/devices", "basic": "/devices", "org key": f"/partners/{a.org_slug}/devices"}
+    for kind, headers in kinds.items():
+        headers = {**headers, "X-Original-URI": uris[kind], "X-Original-Method": "GET"}
+        async with http.get(g + "/auth/verify", headers=headers) as response:  # fills the cache
+            assert response.status == 200, (kind, await response.text())
+        before = (await redis_client.info("stats"))["total_commands_processed"]
+        for _ in range(5):
+            async with http.get(g + "/auth/verify", headers=headers) as response:
+                assert response.status == 200
+        after = (await redis_client.info("stats"))["total_commands_processed"]
+        assert after - before - 1 == 5, kind  # one command per decision (and our own INFO)

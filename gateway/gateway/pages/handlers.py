@@ -40,7 +40,7 @@ async def login(request: web.Request) -> web.Response:
 
 async def account(request: web.Request) -> web.Response:
     message, is_error = sso_notice(request.query)
-    return _signed_in_only(request) or render_page(
+    return signed_in_only(request) or render_page(
         "account.html",
         title="Your account",
         script="account.js",
@@ -52,19 +52,19 @@ async def account(request: web.Request) -> web.Response:
 
 async def organization_settings(request: web.Request) -> web.Response:
     org_id = request.match_info["orgId"]
-    return _signed_in_only(request) or render_page(
+    return signed_in_only(request) or render_page(
         "org_settings.html", title="Organization settings", script="organization.js", data={"org-id": org_id}, org_id=org_id
     )
 
 
 async def organization_integrations(request: web.Request) -> web.Response:
     org_id = request.match_info["orgId"]
-    return _signed_in_only(request) or render_page(
+    return signed_in_only(request) or render_page(
         "org_integrations.html", title="Integrations", script="organization.js", data={"org-id": org_id}, org_id=org_id
     )
 
 
-def _signed_in_only(request: web.Request) -> web.Response | None:
+def signed_in_only(request: web.Request) -> web.Response | None:
     """Without a session cookie, straight to sign-in; a stale cookie is found out by the page's script."""
     if SESSION_COOKIE in request.cookies:
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import handlers
+from . import handlers, lifecycle
 from .assets import asset
 from .handoff import exchanges_refresh_token
 
@@ -12,6 +12,8 @@ PAGES = [
     ("/", handlers.home),
     ("/login", handlers.login),
     ("/account", handlers.account),
+    ("/account/profile", lifecycle.account_profile),
+    ("/account/delete", lifecycle.account_delete),
     ("/organization/{orgId}/settings", handlers.organization_settings),
     ("/organization/{orgId}/integrations", handlers.organization_integrations),
 ]

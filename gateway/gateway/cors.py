@@ -40,24 +40,25 @@ def parse_allowed_origins(variable: str, value: str | None) -> tuple[str, ...]:
     """`https://app.example.com,http://localhost:3000`: exact origins, each checked, in a canonical form."""
     if value is None or not value.strip():
         return ()
-    origins = []
-    for entry in (item.strip() for item in value.split(",")):
-        if not entry:
-            continue
-        origins.append(_origin_entry(variable, entry))
-    return tuple(dict.fromkeys(origins))
+    try:
+        return canonical_origins(item.strip() for item in value.split(",") if item.strip())
+    except ValueError as problem:
+        raise SettingsError(variable, str(problem)) from None
 
 
-def _origin_entry(variable: str, entry: str) -> str:
+def canonical_origins(entries: Iterable[str]) -> tuple[str, ...]:
+    """Each entry checked and made canonical (`origin_of`), duplicates dropped; ValueError names a bad one."""
+    return tuple(dict.fromkeys(_canonical_origin(entry) for entry in entries))
+
+
+def _canonical_origin(entry: str) -> str:
     if "*" in entry:
-        raise SettingsError(
-            variable, f"{entry!r}: wildcards are not allowed (answers carry credentials); list each origin"
-        )
+        raise ValueError(f"{entry!r}: wildcards are not allowed (answers carry credentials); list each origin")
     try:
         parts = urlsplit(entry)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
     except ValueError:
-        raise SettingsError(variable, f"{entry!r} is not an origin like https://app.example.com") from None
+        raise ValueError(f"{entry!r} is not an origin like https://app.example.com") from None
     if (
         parts.scheme not in ("http", "https")
         or not parts.hostname
@@ -68,9 +69,7 @@ def _origin_entry(variable: str, entry: str) -> str:
         or parts.fragment
         or entry.endswith(("?", "#"))
     ):
-        raise SettingsError(
-            variable, f"{entry!r} is not an origin like https://app.example.com (scheme, host, optional port; no path)"
-        )
+        raise ValueError(f"{entry!r} is not an origin like https://app.example.com (scheme, host, optional port; no path)")
     canonical = origin_of(entry)
     assert canonical is not None  # scheme and host were checked above
     return canonical
@@ -87,8 +86,11 @@ class CorsRules:
         return cls(frozenset(origin_of(origin) or origin for origin in origins))
 
     def origins_for(self, policy: RoutePolicy) -> frozenset[str]:
+        """The route's own list (an operator route's `cors_origins`) or the gateway's; none for org-key routes."""
         if policy.access is Access.ORG_KEY:
             return frozenset()
+        if policy.cors_origins is not None:
+            return policy.cors_origins
         return self.allowed_origins
 
     def allows(self, policy: RoutePolicy, origin: str) -> bool:

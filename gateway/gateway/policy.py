@@ -46,6 +46,7 @@ class RoutePolicy:
     identity_headers: bool = False  # also send plain X-Latchkey-User/-Org/-Role/-Auth upstream
     errors: Envelope | None = None  # the error envelope; None: by family (`/api/1/` account, else problem+json)
     trailing_slash: bool | None = None  # serve `/x/` as `/x`; None: as the family does (the account API)
+    cors_origins: frozenset[str] | None = None  # canonical origins browsers may call it from; None: CORS_ALLOWED_ORIGINS
 
     @property
     def envelope(self) -> Envelope:

@@ -9,6 +9,7 @@
     path = "/devices/{deviceId}"     # or: prefix = "/devices"
     upstream = "device-api"
     access = "user"                  # public | user | no_api_key | org_key
+    cors_origins = ["https://app.example.com"]   # optional: instead of CORS_ALLOWED_ORIGINS ([] for none)
 
 Each route becomes one `RoutePolicy` per method, in the gateway's one policy
 table. Everything is checked here, at start: a mistake stops the gateway with
@@ -30,6 +31,7 @@ from urllib.parse import urlsplit
 
 from latchkey.errors import Envelope
 
+from .cors import canonical_origins
 from .policy import ANY_METHOD, SERVICES, Access, RoutePolicy, builtin_overlap
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")
@@ -128,6 +130,15 @@ def _permission(value: Any) -> str:
     return permission
 
 
+def _origins(value: Any) -> frozenset[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise _Bad("must be a list of origins such as [\"https://app.example.com\"]")
+    try:
+        return frozenset(canonical_origins(value))
+    except ValueError as problem:
+        raise _Bad(str(problem)) from None
+
+
 def _urls(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(url, str) for url in value):
         raise _Bad('must be a list of base URLs such as ["http://10.0.0.5:9000"]')
@@ -154,6 +165,7 @@ ROUTE_FIELDS: dict[str, tuple[bool, Callable[[Any], Any]]] = {
     "strip_prefix": (False, _boolean),
     "envelope": (False, _choice(Envelope)),
     "trailing_slash": (False, _boolean),
+    "cors_origins": (False, _origins),
 }
 UPSTREAM_FIELDS: dict[str, tuple[bool, Callable[[Any], Any]]] = {
     "urls": (False, _urls),
@@ -207,6 +219,8 @@ def _route_policies(index: int, entry: Any, upstreams: dict[str, UpstreamSpec]) 
         if fields["access"] in (Access.PUBLIC, Access.ORG_KEY):
             name = "permission" if "permission" in fields else "roles"
             raise RoutesFileError(f"{where}.{name}: only a user or no_api_key route can require it")
+    if "cors_origins" in fields and fields["access"] is Access.ORG_KEY:
+        raise RoutesFileError(f"{where}.cors_origins: an org_key route is server to server; browsers never call it")
     template = RoutePolicy(
         method=ANY_METHOD,
         path=fields.get("path") or fields["prefix"],
@@ -219,6 +233,7 @@ def _route_policies(index: int, entry: Any, upstreams: dict[str, UpstreamSpec]) 
         identity_headers=upstream.identity_headers,
         errors=fields.get("envelope"),
         trailing_slash=fields.get("trailing_slash"),
+        cors_origins=fields.get("cors_origins"),
     )
     policies = [replace(template, method=method) for method in fields["methods"]]
     for policy in policies:

@@ -155,3 +155,39 @@ def test_a_malformed_origin_stops_the_gateway_with_one_line(base_env):
         "gateway: configuration error: CORS_ALLOWED_ORIGINS: 'https://*.partner.example': "
         "wildcards are not allowed (answers carry credentials); list each origin"
     ]
+
+
+OPERATOR_ROUTES = """
+[upstreams.devices]
+urls = ["{echo}"]
+
+[[routes]]
+methods = ["GET", "PUT"]
+prefix = "/devices"
+upstream = "devices"
+access = "user"
+
+[[routes]]
+methods = ["POST"]
+path = "/billing/charge"
+upstream = "devices"
+access = "no_api_key"
+cors_origins = ["https://billing.partner.example"]
+"""
+
+
+async def test_operator_routes_take_the_gateways_list_or_their_own(gateway_to, echo, http, tmp_path):
+    routes = tmp_path / "routes.toml"
+    routes.write_text(OPERATOR_ROUTES.replace("{echo}", echo.url))
+    system = await gateway_to(GATEWAY_ROUTES_FILE=str(routes), CORS_ALLOWED_ORIGINS=PARTNER)
+    expected = [
+        ("PUT", "/devices/7", PARTNER, True),
+        ("PUT", "/devices/7", STRANGER, False),
+        ("DELETE", "/devices/7", PARTNER, False),  # not a method of the route
+        ("POST", "/billing/charge", "https://billing.partner.example", True),
+        ("POST", "/billing/charge", PARTNER, False),  # its own list replaces the gateway's
+    ]
+    for method, path, origin, allowed in expected:
+        async with http.options(system.gateway + path, headers=preflight_headers(origin, method)) as response:
+            assert (response.headers.get("Access-Control-Allow-Origin") == origin) is allowed, (method, path, origin)
+    assert echo.seen == []

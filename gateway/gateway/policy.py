@@ -81,6 +81,12 @@ POLICIES: tuple[RoutePolicy, ...] = (
     RoutePolicy("GET", "/api/1/users/me/apikey", SESSION, S),
     RoutePolicy("POST", "/api/1/users/me/apikey", SESSION, S),
     RoutePolicy("PUT", "/api/1/users/me/password", SESSION, S),
+    # Two-factor (SPEC §8): the login's second step is public; changing factors needs an interactive session.
+    RoutePolicy("POST", "/api/1/auth/session/mfa", SESSION, P),
+    RoutePolicy("GET", "/api/1/users/me/mfa", SESSION, U),
+    RoutePolicy("POST", "/api/1/users/me/mfa/totp", SESSION, S, "oauth"),
+    RoutePolicy("POST", "/api/1/users/me/mfa/totp/confirm", SESSION, S, "oauth"),
+    RoutePolicy("DELETE", "/api/1/users/me/mfa/totp", SESSION, S, "oauth"),
     # Organization API (SPEC §3), owned by org-provisioning.
     RoutePolicy("POST", ORG + "/user/{userName}/update", ORG_PROVISIONING, K),
     RoutePolicy("POST", ORG + "/user/{userName}/generate-token", ORG_PROVISIONING, K),

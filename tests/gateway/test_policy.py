@@ -66,6 +66,7 @@ def test_the_table_covers_the_three_families_once_each():
     public = {(p.method, p.path) for p in POLICIES if p.access is Access.PUBLIC}
     assert public == {
         ("POST", "/api/1/auth/session"),
+        ("POST", "/api/1/auth/session/mfa"),
         ("POST", "/api/auth/refresh-token"),
         ("GET", "/api/v1/sso/providers"),
         ("GET", "/api/v1/sso/callback"),

@@ -81,6 +81,21 @@ class SessionExpired(LatchkeyError):
     message = "The session has expired; sign in again."
 
 
+class MfaRequired(LatchkeyError):
+    """The password was right, and a second factor is due: `mfaToken` continues the sign-in (SPEC.md §8)."""
+
+    status = 401
+    code = "mfa_required"
+    message = "Enter the code from your authenticator app."
+
+    def __init__(self, message: str | None = None, *, mfa_token: str | None = None) -> None:
+        super().__init__(message)
+        self.mfa_token = mfa_token
+
+    def extra(self) -> dict[str, Any]:
+        return {"mfaToken": self.mfa_token} if self.mfa_token else {}
+
+
 class Forbidden(LatchkeyError):
     status = 403
     code = "forbidden"

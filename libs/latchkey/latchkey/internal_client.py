@@ -29,6 +29,7 @@ from .errors import (
     InvalidRefreshToken,
     LatchkeyError,
     MethodNotAllowed,
+    MfaRequired,
     NotFound,
     PayloadTooLarge,
     RateLimited,
@@ -99,7 +100,10 @@ _BY_STATUS: dict[int, type[LatchkeyError]] = {
 }
 _BY_CODE: dict[tuple[int, str], type[LatchkeyError]] = {
     (cls.status, cls.code): cls
-    for cls in (AmbiguousCredentials, InvalidCredentials, SessionExpired, InvalidRefreshToken, ForbiddenAuthMethod, CsrfRejected)
+    for cls in (
+        AmbiguousCredentials, InvalidCredentials, SessionExpired, InvalidRefreshToken, ForbiddenAuthMethod, CsrfRejected,
+        MfaRequired,  # a right password of a two-factor user: the gateway answers it to the Basic client as it is
+    )
 }
 
 

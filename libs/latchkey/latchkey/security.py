@@ -29,6 +29,12 @@ def api_key() -> str:
     return "".join(secrets.choice(_BASE62) for _ in range(30))
 
 
+def recovery_code() -> str:
+    """A two-factor recovery code: 16 lowercase base32 characters (80 random bits) in groups of four."""
+    raw = "".join(secrets.choice(_BASE32_LOWER) for _ in range(16))
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
 def url_token(nbytes: int = 32) -> str:
     """A URL-safe random token, for refresh tokens, OIDC state and nonces."""
     return secrets.token_urlsafe(nbytes)

@@ -6,10 +6,10 @@ import logging
 from collections.abc import Iterable
 
 from latchkey import credential_cache
-from latchkey.errors import Conflict, Forbidden, InvalidCredentials
+from latchkey.errors import Conflict, Forbidden, InvalidCredentials, LatchkeyError, MfaRequired
 from latchkey.security import short_fingerprint
 
-from . import repository
+from . import mfa, mfa_challenges, repository
 from .context import Context
 from .credentials import revoke_cached
 from .repository import UserRecord
@@ -21,8 +21,11 @@ log = logging.getLogger("session.authentication")
 INTERACTIVE = frozenset({"oauth"})
 
 
-async def authenticate(ctx: Context, email: str, password: str, *, address: str | None) -> UserRecord:
-    """The user whose email and password these are; the same InvalidCredentials (and cost) for any failure."""
+async def check_password(ctx: Context, email: str, password: str, *, address: str | None) -> tuple[UserRecord, bool]:
+    """The user whose email and password these are, and whether a second factor is still due.
+
+    The same InvalidCredentials (and cost) for any failure.
+    """
     # The attempt counts as a failure from here on (so concurrent guesses cannot all pass), until it succeeds.
     await ctx.limiter.reserve(email, address)
     user = _same_email(await repository.find_user_by_email(ctx.db, email), email)
@@ -30,11 +33,28 @@ async def authenticate(ctx: Context, email: str, password: str, *, address: str 
     if user is None or not matches or user.disabled:
         log.info("password rejected", extra={"fields": {"email": short_fingerprint(email.strip().lower())}})
         raise InvalidCredentials()
+    if await mfa.second_factor_due(ctx, user.userid):
+        # Only this attempt's place is given back: a right password alone must not forgive the wrong
+        # second-step codes counted against this email, or the password would buy endless code guesses.
+        await ctx.limiter.give_back(email, address)
+        return user, True
     await ctx.limiter.release(email, address)
+    await _upgrade_hash(ctx, user, password)
+    return user, False
+
+
+async def authenticate(ctx: Context, email: str, password: str, *, address: str | None) -> UserRecord:
+    """`check_password` for a credential that is the whole proof (HTTP Basic): MfaRequired when a code is due."""
+    user, factor_due = await check_password(ctx, email, password, address=address)
+    if factor_due:
+        raise MfaRequired(message="This user signs in with a second factor: use a session or the API key.")
+    return user
+
+
+async def _upgrade_hash(ctx: Context, user: UserRecord, password: str) -> None:
     if ctx.passwords.needs_rehash(user.password_hash):
         new_hash = await ctx.passwords.hash(password)
         await repository.upgrade_password_hash(ctx.db, user.userid, old_hash=user.password_hash, new_hash=new_hash)
-    return user
 
 
 def _same_email(user: UserRecord | None, email: str) -> UserRecord | None:
@@ -50,14 +70,45 @@ def _same_email(user: UserRecord | None, email: str) -> UserRecord | None:
 
 
 async def login(ctx: Context, email: str, password: str, *, address: str | None) -> tuple[str, Session, UserRecord]:
-    """Password login: always a new session under a new key."""
-    user = await authenticate(ctx, email, password, address=address)
+    """Password login: always a new session under a new key; MfaRequired with a token when a code is due."""
+    user, factor_due = await check_password(ctx, email, password, address=address)
+    if factor_due:
+        raise MfaRequired(mfa_token=await mfa_challenges.issue(ctx, user))
+    return await _password_session(ctx, user, amr=("pwd",))
+
+
+async def complete_login(ctx: Context, mfa_token: object, code: str, *, address: str | None) -> tuple[str, Session, UserRecord]:
+    """The second step: the password step's token and a code; answers exactly like `login`.
+
+    Each try counts towards the lockout of the user's email and of this address, as a
+    wrong password does; a wrong code keeps the token for another try until it expires.
+    """
+    challenge = await mfa_challenges.take(ctx, mfa_token)
+    user = await repository.find_user_by_id(ctx.db, challenge.userid)
+    if user is None or user.disabled or user.credential_version != challenge.credential_version or not user.email:
+        raise mfa_challenges.InvalidMfaToken()  # deleted, disabled or a new password since the password step
+    try:
+        await ctx.limiter.reserve(user.email, address)
+    except LatchkeyError:
+        await mfa_challenges.put_back(ctx, challenge)
+        raise
+    try:
+        method = await mfa.verify_second_factor(ctx, user.userid, code)
+    except mfa.InvalidMfaCode:
+        log.info("second factor rejected", extra={"fields": {"userid": user.userid}})
+        await mfa_challenges.put_back(ctx, challenge)
+        raise
+    await ctx.limiter.release(user.email, address)
+    return await _password_session(ctx, user, amr=("pwd", method))
+
+
+async def _password_session(ctx: Context, user: UserRecord, *, amr: tuple[str, ...]) -> tuple[str, Session, UserRecord]:
     sesskey, session = await ctx.sessions.create(
-        user_id=user.userid, org_id=user.partnerid, role=user.role, perms=INTERACTIVE, amr=("pwd",)
+        user_id=user.userid, org_id=user.partnerid, role=user.role, perms=INTERACTIVE, amr=amr
     )
     if not await _still_current(ctx, user, session):  # e.g. the password changed while we checked the old one
         raise InvalidCredentials()
-    log.info("login", extra={"fields": {"userid": user.userid, "sid": session.id[:8]}})
+    log.info("login", extra={"fields": {"userid": user.userid, "sid": session.id[:8], "amr": ",".join(amr)}})
     return sesskey, session, user
 
 
@@ -93,6 +144,8 @@ async def open_session(ctx: Context, userid: int, *, amr: Iterable[str], perms: 
         user = await require_user(ctx, userid)
         if user.disabled:
             raise Forbidden("This user is disabled.", code="user_disabled")
+        if ctx.settings.mfa_required_for_handoff and await mfa.second_factor_due(ctx, userid):
+            raise Forbidden("This user signs in with a second factor; use the password sign-in.", code="mfa_required")
         sesskey, session = await ctx.sessions.create(
             user_id=user.userid, org_id=user.partnerid, role=user.role, perms=perms, amr=amr
         )

@@ -88,6 +88,11 @@ class LoginLimiter:
                 pipe.eval(_RELEASE, 1, self._address_entry(address))
             await pipe.execute()
 
+    async def give_back(self, email: str, address: str | None) -> None:
+        """Undo this attempt's reservation only: the other failures counted so far stay (a right password for
+        a two-factor user is not yet a success)."""
+        await self._release(*(entry for entry, _limit in self._entries(email, address)))
+
     async def _release(self, *entries: str) -> None:
         if not entries:
             return

@@ -53,6 +53,25 @@ _PASSWORD_BODY = {
     },
 }
 
+_INTERACTIVE = {**_UNAUTHENTICATED, "403": _error("`forbidden_auth_method`: needs an interactive session (not Basic or an API key).")}
+_MFA_LOGIN_BODY = {
+    "type": "object",
+    "required": ["mfaToken", "code"],
+    "properties": {
+        "mfaToken": {"type": "string", "description": "`error.mfaToken` of the password step's 401 `mfa_required`."},
+        "code": {"type": "string", "description": "The 6-digit code of the authenticator app, or an unused recovery code."},
+    },
+}
+_CODE_BODY = {"type": "object", "required": ["code"], "properties": {"code": {"type": "string", "description": "6 digits"}}}
+_DISABLE_BODY = {
+    "type": "object",
+    "required": ["code"],
+    "properties": {
+        "password": {"type": "string", "description": "Required when the user has a password."},
+        "code": {"type": "string", "description": "A current code or an unused recovery code."},
+    },
+}
+
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "Latchkey account API (session)", "version": "1.0.0"},
@@ -65,7 +84,11 @@ OPENAPI: dict[str, Any] = {
                 "responses": {
                     "200": _ok("Login"),
                     "400": _error("`validation_failed` naming the missing fields."),
-                    "401": _error("`invalid_credentials`, the same for an unknown email and a wrong password."),
+                    "401": _error(
+                        "`invalid_credentials`, the same for an unknown email and a wrong password; `mfa_required` with "
+                        "`error.mfaToken` (single use, 5 minutes) when the user has two-factor sign-in: continue at "
+                        "`POST /api/1/auth/session/mfa`."
+                    ),
                     "429": _error("`rate_limited`: too many failures for this email or address; see `Retry-After`."),
                 },
             },
@@ -100,6 +123,62 @@ OPENAPI: dict[str, Any] = {
                 "security": _NOT_API_KEYS,
                 "responses": {"200": _ok("ApiKey"), **_NO_API_KEYS},
             },
+        },
+        "/api/1/auth/session/mfa": {
+            "post": {
+                "summary": "The second step of a password login: answers exactly like a successful login.",
+                "security": [],
+                "requestBody": _body(_MFA_LOGIN_BODY, form=True),
+                "responses": {
+                    "200": _ok("Login"),
+                    "400": _error("`validation_failed` naming the missing fields."),
+                    "401": _error("`invalid_mfa_code` (wrong or already used; the token stays usable) or `invalid_mfa_token`."),
+                    "429": _error("`rate_limited`: too many failures for this user or address; see `Retry-After`."),
+                },
+            }
+        },
+        "/api/1/users/me/mfa": {
+            "get": {
+                "summary": "Whether two-factor sign-in is on, and how many recovery codes are left.",
+                "security": _ALL_USER_CREDENTIALS,
+                "responses": {"200": _ok("MfaStatus"), **_UNAUTHENTICATED},
+            }
+        },
+        "/api/1/users/me/mfa/totp": {
+            "post": {
+                "summary": "Start setting up an authenticator app: a new secret, not active until confirmed.",
+                "security": _SESSIONS,
+                "responses": {
+                    "200": _ok("TotpEnrolment"),
+                    **_INTERACTIVE,
+                    "409": _error("`mfa_already_enabled`."),
+                },
+            },
+            "delete": {
+                "summary": "Turn two-factor sign-in off (password and a code).",
+                "security": _SESSIONS,
+                "requestBody": _body(_DISABLE_BODY),
+                "responses": {
+                    "200": _ok({"type": "object"}),
+                    "400": _error("`validation_failed` naming `password` or `code`."),
+                    **_INTERACTIVE,
+                    "409": _error("`mfa_not_enabled`."),
+                    "429": _error("`rate_limited`: too many wrong passwords or codes."),
+                },
+            },
+        },
+        "/api/1/users/me/mfa/totp/confirm": {
+            "post": {
+                "summary": "Turn two-factor on with the app's first code; answers the 10 recovery codes, shown only now.",
+                "security": _SESSIONS,
+                "requestBody": _body(_CODE_BODY),
+                "responses": {
+                    "200": _ok("RecoveryCodes"),
+                    "400": _error("`validation_failed`: `code` is not the app's current code."),
+                    **_INTERACTIVE,
+                    "409": _error("`mfa_not_pending`: no setup started."),
+                },
+            }
         },
         "/api/1/users/me/password": {
             "put": {
@@ -170,6 +249,35 @@ OPENAPI: dict[str, Any] = {
                 },
             },
             "ApiKey": {"type": "object", "required": ["apikey"], "properties": {"apikey": {"type": "string"}}},
+            "MfaStatus": {
+                "type": "object",
+                "required": ["totp"],
+                "properties": {
+                    "totp": {
+                        "type": "object",
+                        "required": ["enabled", "pending", "recoveryCodesLeft"],
+                        "properties": {
+                            "enabled": {"type": "boolean"},
+                            "pending": {"type": "boolean", "description": "Set up started, not confirmed yet."},
+                            "recoveryCodesLeft": {"type": "integer"},
+                        },
+                    }
+                },
+            },
+            "TotpEnrolment": {
+                "type": "object",
+                "required": ["secret", "otpauthUri", "qrSvg"],
+                "properties": {
+                    "secret": {"type": "string", "description": "base32, for typing into the app"},
+                    "otpauthUri": {"type": "string"},
+                    "qrSvg": {"type": "string", "description": "the otpauth URI as an SVG QR code"},
+                },
+            },
+            "RecoveryCodes": {
+                "type": "object",
+                "required": ["recoveryCodes"],
+                "properties": {"recoveryCodes": {"type": "array", "items": {"type": "string"}, "minItems": 10, "maxItems": 10}},
+            },
         }
     },
 }

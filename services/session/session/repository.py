@@ -124,6 +124,12 @@ async def update_password(db: Db, userid: int, *, password_hash: str, credential
     return _user(row)
 
 
+async def replace_credential_version(db: Db, userid: int, credential_version: str) -> None:
+    await db.execute(
+        "UPDATE session.users SET credential_version = $2, updated_at = now() WHERE userid = $1", userid, credential_version
+    )
+
+
 async def upgrade_password_hash(db: Db, userid: int, *, old_hash: str, new_hash: str) -> None:
     """Same password, stronger parameters: the credential version stays, cached Basic stays valid."""
     await db.execute(

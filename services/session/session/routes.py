@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import handlers, internal_handlers as internal, lifecycle_handlers as lifecycle
+from . import handlers, internal_handlers as internal, lifecycle_handlers as lifecycle, mfa_handlers as mfa
 
 ORG_USER = r"/internal/organizations/{orgId:\d+}/users/{userName}"
 
@@ -26,6 +26,12 @@ ROUTES: list[web.RouteDef] = [
     *_account("GET", "/api/1/users/me/apikey", handlers.show_api_key),  # not with an API key
     *_account("POST", "/api/1/users/me/apikey", handlers.regenerate_api_key),  # not with an API key
     *_account("PUT", "/api/1/users/me/password", handlers.change_password),  # not with an API key
+    # two-factor (SPEC.md §8): the login's second step is public; the rest need an interactive session
+    *_account("POST", "/api/1/auth/session/mfa", mfa.complete_login),
+    *_account("GET", "/api/1/users/me/mfa", mfa.mfa_status),
+    *_account("POST", "/api/1/users/me/mfa/totp", mfa.begin_totp),
+    *_account("POST", "/api/1/users/me/mfa/totp/confirm", mfa.confirm_totp),
+    *_account("DELETE", "/api/1/users/me/mfa/totp", mfa.disable_totp),
     web.get("/openapi.json", handlers.openapi),  # merged by the gateway into /api/openapi.json
     # internal routes (docs/internal-api.md), service tokens only
     web.post("/internal/auth/password", internal.verify_password),  # gateway

@@ -1,0 +1,59 @@
+"""Two-factor handlers (SPEC.md §8): parse, call one domain function, shape the envelope."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from latchkey.cookies import set_session_cookie
+from latchkey.errors import ForbiddenAuthMethod
+
+from . import authentication, mfa
+from .inputs import client_address, ok, read_body, strings, user_principal
+from .keys import CONTEXT
+from .users import login_user
+
+
+async def complete_login(request: web.Request) -> web.Response:
+    """`POST /api/1/auth/session/mfa`: answers exactly like a password login."""
+    body = await read_body(request)
+    mfa_token, code = strings(body, "mfaToken", "code")
+    ctx = request.app[CONTEXT]
+    sesskey, _session, user = await authentication.complete_login(ctx, mfa_token, code, address=client_address(request))
+    response = ok({"sesskey": sesskey, **login_user(user)})
+    set_session_cookie(response, sesskey, secure=ctx.settings.common.public_is_https)
+    return response
+
+
+def _interactive_user(request: web.Request) -> int:
+    """Setting factors up or down needs a signed-in person (a session), never Basic or an API key."""
+    principal, userid = user_principal(request, refuse_api_key=True)
+    if "oauth" not in principal.perms:
+        raise ForbiddenAuthMethod("Sign in interactively to change two-factor sign-in.")
+    return userid
+
+
+async def mfa_status(request: web.Request) -> web.Response:
+    _principal, userid = user_principal(request)
+    status = await mfa.status(request.app[CONTEXT], userid)
+    return ok({"totp": {"enabled": status.enabled, "pending": status.pending, "recoveryCodesLeft": status.recovery_codes_left}})
+
+
+async def begin_totp(request: web.Request) -> web.Response:
+    userid = _interactive_user(request)
+    enrolment = await mfa.begin_enrolment(request.app[CONTEXT], userid)
+    return ok({"secret": enrolment.secret, "otpauthUri": enrolment.otpauth_uri, "qrSvg": enrolment.qr_svg})
+
+
+async def confirm_totp(request: web.Request) -> web.Response:
+    userid = _interactive_user(request)
+    (code,) = strings(await read_body(request), "code")
+    return ok({"recoveryCodes": await mfa.confirm_enrolment(request.app[CONTEXT], userid, code)})
+
+
+async def disable_totp(request: web.Request) -> web.Response:
+    userid = _interactive_user(request)
+    body = await read_body(request)
+    (code,) = strings(body, "code")
+    password = body.get("password") if isinstance(body.get("password"), str) else ""
+    await mfa.disable(request.app[CONTEXT], userid, password=password, code=code, address=client_address(request))
+    return ok({})

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from latchkey.errors import LatchkeyError
 from latchkey.security import lookup_hash, url_token
-from latchkey.text import is_storable
+from latchkey.inputs import is_storable
 
 from .context import Context
 from .repository import UserRecord

@@ -6,16 +6,17 @@ from aiohttp import web
 
 from latchkey.cookies import set_session_cookie
 from latchkey.errors import ForbiddenAuthMethod
+from latchkey.inputs import read_json_object
 
 from . import authentication, mfa
-from .inputs import client_address, ok, read_body, strings, user_principal
+from .inputs import client_address, ok, strings, user_principal
 from .keys import CONTEXT
 from .users import login_user
 
 
 async def complete_login(request: web.Request) -> web.Response:
     """`POST /api/1/auth/session/mfa`: answers exactly like a password login."""
-    body = await read_body(request)
+    body = await read_json_object(request, form=True)
     mfa_token, code = strings(body, "mfaToken", "code")
     ctx = request.app[CONTEXT]
     sesskey, _session, user = await authentication.complete_login(ctx, mfa_token, code, address=client_address(request))
@@ -46,13 +47,13 @@ async def begin_totp(request: web.Request) -> web.Response:
 
 async def confirm_totp(request: web.Request) -> web.Response:
     userid = _interactive_user(request)
-    (code,) = strings(await read_body(request), "code")
+    (code,) = strings(await read_json_object(request, form=True), "code")
     return ok({"recoveryCodes": await mfa.confirm_enrolment(request.app[CONTEXT], userid, code)})
 
 
 async def disable_totp(request: web.Request) -> web.Response:
     userid = _interactive_user(request)
-    body = await read_body(request)
+    body = await read_json_object(request, form=True)
     (code,) = strings(body, "code")
     password = body.get("password") if isinstance(body.get("password"), str) else ""
     await mfa.disable(request.app[CONTEXT], userid, password=password, code=code, address=client_address(request))

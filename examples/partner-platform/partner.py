@@ -127,7 +127,7 @@ USERS = web.AppKey("users", dict)
 LATCHKEY = web.AppKey("latchkey", LatchkeyOrgClient)
 
 PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Partner Platform · Sign in</title></head>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Partner Platform · Sign in</title></head>
 <body style="font-family: system-ui, sans-serif; max-width: 24rem; margin: 3rem auto">
 <h1>Partner Platform</h1>
 <p>Sign in with your Partner Platform account to continue to Latchkey.</p>

@@ -93,6 +93,7 @@ POLICIES: tuple[RoutePolicy, ...] = (
     RoutePolicy("GET", ORG + "/users", ORG_PROVISIONING, K),
     RoutePolicy("GET", ORG + "/user/{userName}", ORG_PROVISIONING, K),
     RoutePolicy("DELETE", ORG + "/user/{userName}", ORG_PROVISIONING, K),
+    RoutePolicy("GET", "/api/organizations/mine", ORG_PROVISIONING, U),
     # Organization admin: an interactive session (the service checks the ADMIN role).
     RoutePolicy("GET", ORG + "/settings", ORG_PROVISIONING, S, "oauth"),
     RoutePolicy("PATCH", ORG + "/settings", ORG_PROVISIONING, S, "oauth"),

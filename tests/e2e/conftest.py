@@ -79,18 +79,7 @@ async def partner_site(site_on_port):
 @pytest.fixture
 async def browser_page():
     """A fresh headless Chromium page; the test fails if a script throws or the CSP blocks anything."""
-    from playwright.async_api import async_playwright
+    from tests.e2e.browsing import browser_pages
 
-    problems: list[str] = []
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            context = await browser.new_context()
-            page = await context.new_page()
-            page.set_default_timeout(15_000)
-            page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-            page.on("console", lambda message: problems.append(message.text) if "Content Security Policy" in message.text else None)
-            yield page
-        finally:
-            await browser.close()
-    assert problems == []
+    async with browser_pages() as new_page:
+        yield await new_page()

@@ -38,7 +38,7 @@ async def test_user_links_a_provider_then_signs_in_with_it(system_with_providers
     await page.locator("#linked-list li").filter(has_text="Acme").wait_for()
 
     await page.click("#sign-out")
-    await page.wait_for_url(system.gateway + "/login")
+    await page.wait_for_url(system.gateway + "/login?notice=signed_out")
     await page.click("#provider-list a:has-text('Continue with Acme')")
     await page.wait_for_url(system.gateway + "/account")
     await page.locator("#profile-name").filter(has_text="Sam Linked").wait_for()

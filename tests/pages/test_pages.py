@@ -41,7 +41,7 @@ async def test_page_scripts_and_styles_are_served_by_the_gateway(system, http):
     for path in assets:
         async with http.get(system.gateway + path) as response:
             assert response.status == 200
-            assert response.content_type in ("text/javascript", "text/css")
+            assert response.content_type in ("text/javascript", "text/css", "image/svg+xml")
     async with http.get(system.gateway + "/assets/..%2Fhandoff.py") as response:
         assert response.status == 404
 
@@ -82,3 +82,17 @@ async def test_sign_in_page_explains_a_known_provider_error(system, http):
 async def test_account_page_reports_how_linking_a_provider_went(system, signed_cookie_client, query, expected):
     async with signed_cookie_client.get(f"{system.gateway}/account?{query}") as response:
         assert expected in await response.text()
+
+
+async def test_a_browser_gets_a_styled_error_page_and_an_api_client_keeps_json(system, http):
+    browser_accept = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    async with http.get(system.gateway + "/nope", headers=browser_accept) as response:
+        assert response.status == 404 and response.content_type == "text/html"
+        assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+        assert "Page not found" in await response.text()
+    async with http.get(system.gateway + "/nope", headers={"Accept": "*/*"}) as response:
+        assert response.status == 404 and response.content_type == "application/problem+json"
+    async with http.get(system.gateway + "/api/1/nope", headers=browser_accept) as response:
+        assert response.status == 404 and (await response.json())["error"]["code"] == "not_found"
+    async with http.get(system.gateway + "/favicon.ico") as response:
+        assert response.status == 200 and response.content_type == "image/svg+xml"

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from .error_pages import html_errors_middleware
 from .routes import page_routes
 
 
 def setup_pages(app: web.Application) -> None:
     app.router.add_routes(page_routes())
+    app.middlewares.append(html_errors_middleware)  # after (inside) the error middleware

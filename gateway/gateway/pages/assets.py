@@ -11,7 +11,7 @@ from importlib import resources
 
 from aiohttp import web
 
-_CONTENT_TYPES = {".css": "text/css", ".js": "text/javascript"}
+_CONTENT_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
 
 
 @cache
@@ -26,7 +26,16 @@ def _assets() -> dict[str, tuple[bytes, str]]:
 
 
 async def asset(request: web.Request) -> web.Response:
-    found = _assets().get(request.match_info["name"])
+    return _served(request.match_info["name"])
+
+
+async def favicon(_request: web.Request) -> web.Response:
+    """Browsers ask for /favicon.ico whatever the page says: the same SVG icon."""
+    return _served("favicon.svg")
+
+
+def _served(name: str) -> web.Response:
+    found = _assets().get(name)
     if found is None:
         raise web.HTTPNotFound()
     body, content_type = found

@@ -15,8 +15,8 @@ from latchkey.errors import LatchkeyError
 from latchkey.inputs import safe_return_path
 
 from . import handoff
-from .messages import sso_error_message, sso_notice
-from .render import hidden_unless, render_page
+from .messages import sign_in_notice, sso_error_message, sso_notice
+from .render import Markup, fill, hidden_unless, render_page
 from .sign_in import DEFAULT_RETURN_PATH, sign_in_page
 
 
@@ -35,7 +35,17 @@ async def login(request: web.Request) -> web.Response:
             return await handoff.organization_login(request, org, return_to)
     except LatchkeyError as error:
         return sign_in_page(return_to=return_to, message=error.message, status=error.status)
-    return sign_in_page(return_to=return_to, message=sso_error_message(request.query.get("sso_error")))
+    return sign_in_page(
+        return_to=return_to,
+        message=sso_error_message(request.query.get("sso_error")),
+        notice=sign_in_notice(request.query.get("notice")),
+    )
+
+
+# The account page's sections beyond profile and API key: one template partial and one script each,
+# so a feature adds its own files here instead of growing account.html and account.js.
+ACCOUNT_SECTIONS = ("account_mfa.html",)
+ACCOUNT_SCRIPTS = ("account.js", "account_mfa.js")
 
 
 async def account(request: web.Request) -> web.Response:
@@ -43,7 +53,8 @@ async def account(request: web.Request) -> web.Response:
     return signed_in_only(request) or render_page(
         "account.html",
         title="Your account",
-        script="account.js",
+        script=ACCOUNT_SCRIPTS,
+        sections=Markup("\n".join(fill(name) for name in ACCOUNT_SECTIONS)),
         message=message,
         message_hidden=hidden_unless(message),
         message_class="message error" if is_error else "message",
@@ -51,16 +62,24 @@ async def account(request: web.Request) -> web.Response:
 
 
 async def organization_settings(request: web.Request) -> web.Response:
-    org_id = request.match_info["orgId"]
-    return signed_in_only(request) or render_page(
-        "org_settings.html", title="Organization settings", script="organization.js", data={"org-id": org_id}, org_id=org_id
-    )
+    return _organization_page(request, "org_settings.html", "Sign-in experience", current="settings")
 
 
 async def organization_integrations(request: web.Request) -> web.Response:
+    return _organization_page(request, "org_integrations.html", "Integrations", current="integrations")
+
+
+def _organization_page(request: web.Request, name: str, title: str, *, current: str) -> web.Response:
+    """An organization admin page: its tabs, and controls its script shows once the admin API answers."""
     org_id = request.match_info["orgId"]
+    tabs = fill(
+        "org_tabs.html",
+        org_id=org_id,
+        settings_current=Markup('aria-current="page"' if current == "settings" else ""),
+        integrations_current=Markup('aria-current="page"' if current == "integrations" else ""),
+    )
     return signed_in_only(request) or render_page(
-        "org_integrations.html", title="Integrations", script="organization.js", data={"org-id": org_id}, org_id=org_id
+        name, title=title, script="organization.js", data={"org-id": org_id}, org_id=org_id, tabs=tabs
     )
 
 

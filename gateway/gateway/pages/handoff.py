@@ -25,7 +25,7 @@ from latchkey.inputs import is_safe_return_path
 
 from ..keys import ORG_CLIENT, SETTINGS
 from .render import with_page_headers
-from .sign_in import DEFAULT_RETURN_PATH, sign_in_page
+from .sign_in import DEFAULT_RETURN_PATH, sign_in_address, sign_in_page
 
 log = logging.getLogger("gateway.pages.handoff")
 
@@ -109,7 +109,10 @@ def exchanges_refresh_token(handler: Handler) -> Handler:
             # The token itself is never logged; the code says enough.
             log.info("refresh token refused", extra={"fields": {"code": error.code}})
             return_to = clean_url if is_safe_return_path(clean_url) else DEFAULT_RETURN_PATH
-            return sign_in_page(return_to=return_to, message=error.message, status=error.status)
+            # The spent token leaves the address bar as on success: the page replaces its URL.
+            return sign_in_page(
+                return_to=return_to, message=error.message, status=error.status, address=sign_in_address(return_to)
+            )
         response = web.Response(status=303, headers={"Location": clean_url})
         set_session_cookie(response, answer["sesskey"], request.app[SETTINGS].common)
         return with_page_headers(response)

@@ -22,6 +22,17 @@ SSO_ERROR_MESSAGES = {
 _CODE_SHAPE = re.compile(r"^[a-z0-9_]{1,40}$")
 
 
+SIGN_IN_NOTICES = {
+    "signed_out": "You have signed out.",
+    "session_expired": "Your session expired. Sign in again to continue.",
+}
+
+
+def sign_in_notice(code: str | None) -> str:
+    """Why the sign-in page is shown (`?notice=`), from known codes only."""
+    return SIGN_IN_NOTICES.get(code or "", "")
+
+
 def sso_error_message(code: str | None) -> str:
     if code is None:
         return ""

@@ -62,14 +62,25 @@ def with_page_headers(response: web.StreamResponse) -> web.StreamResponse:
 
 
 def render_page(
-    name: str, *, title: str, script: str, status: int = 200, data: dict[str, str] | None = None, **values: object
+    name: str,
+    *,
+    title: str,
+    script: str | tuple[str, ...] = (),
+    status: int = 200,
+    data: dict[str, str] | None = None,
+    **values: object,
 ) -> web.Response:
-    """The page `templates/<name>` inside the layout; `data` becomes data-* attributes for its script."""
+    """The page `templates/<name>` inside the layout; `data` becomes data-* attributes for its scripts.
+
+    Every page loads common.js (header, dialogs, forms); `script` names the page's own modules.
+    """
     attributes = " ".join(f'data-{key}="{escape(value)}"' for key, value in (data or {}).items())
+    scripts = (script,) if isinstance(script, str) else script
+    tags = "\n".join(f'<script src="/assets/{escape(each)}" defer></script>' for each in scripts)
     body = fill(
         "layout.html",
         title=title,
-        script=script,
+        scripts=Markup(tags),
         attributes=Markup(attributes),
         content=fill(name, **values),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from . import handlers, lifecycle
-from .assets import asset
+from .assets import asset, favicon
 from .handoff import exchanges_refresh_token
 
 PAGES = [
@@ -22,4 +22,5 @@ PAGES = [
 def page_routes() -> list[web.RouteDef]:
     routes = [web.get(path, exchanges_refresh_token(handler), allow_head=True) for path, handler in PAGES]
     routes.append(web.get("/assets/{name}", asset))
+    routes.append(web.get("/favicon.ico", favicon))
     return routes

@@ -72,6 +72,12 @@ async def delete_user(request: web.Request) -> web.Response:
 # --- organization API: admin (interactive sessions only) ---
 
 
+async def my_organization(request: web.Request) -> web.Response:
+    principal = principal_of(request)
+    org = await organizations.find_own_organization(request.app[PG_POOL], principal)
+    return web.json_response({"id": org.id, "orgId": org.slug, "name": org.name, "admin": principal.role == access.ORG_ADMIN})
+
+
 async def get_settings(request: web.Request) -> web.Response:
     org = await _authorized_org(request, access.require_admin_session)
     return web.json_response(organizations.settings_view(org))

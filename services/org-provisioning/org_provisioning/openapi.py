@@ -109,6 +109,16 @@ _SCHEMAS = {
             "authRedirectUrl": {"type": ["string", "null"], "format": "uri"},
         },
     },
+    "OwnOrganization": {
+        "type": "object",
+        "required": ["id", "orgId", "name", "admin"],
+        "properties": {
+            "id": {"type": "integer", "description": "the users' partnerid"},
+            "orgId": {"type": "string"},
+            "name": {"type": "string"},
+            "admin": {"type": "boolean", "description": "the caller is an ADMIN of it (may open its settings)"},
+        },
+    },
     "SettingsChange": {
         "type": "object",
         "additionalProperties": False,
@@ -184,6 +194,13 @@ PATHS = {
             "Deprovision the user: the user and all its sessions end",
             _ORG_KEY,
             {"204": {"description": "Deleted"}, **_errors(400, 401, 403, 404)},
+        ),
+    },
+    "/api/organizations/mine": {
+        "get": _op(
+            "The caller's own organization (its slug and name, for showing it)",
+            [{"session": []}],
+            {"200": _json("OwnOrganization", "The organization"), **_errors(401, 404)},
         ),
     },
     "/api/organization/{orgId}/settings": {

@@ -7,6 +7,7 @@ from typing import Any
 
 from latchkey.errors import Conflict, NotFound, ValidationFailed
 from latchkey.security import SecretBox
+from latchkey.tokens import Principal
 
 from . import org_api_keys, repository
 from .redirect_urls import auth_redirect_url_problem
@@ -76,6 +77,14 @@ async def find_organization(db: Executor, slug: str) -> OrganizationRow:
     org = await repository.find_organization_by_slug(db, slug) if slug_problem(slug) is None else None
     if org is None:
         raise OrganizationNotFound()
+    return org
+
+
+async def find_own_organization(db: Executor, principal: Principal) -> OrganizationRow:
+    """The organization a user belongs to (their `partnerid`)."""
+    org = await repository.find_organization_by_id(db, principal.org) if principal.org and not principal.is_org_key else None
+    if org is None:
+        raise NotFound("You do not belong to an organization.", code="no_organization")
     return org
 
 

@@ -27,7 +27,7 @@ def auth_redirect_url_problem(value: object) -> str | None:
         return "must not contain spaces, control characters or backslashes"
     lowered = value.lower()
     if not (lowered.startswith("https://") or lowered.startswith("http://")):
-        return "must be an absolute https URL"
+        return "must be a full address starting with https:// (http:// only for localhost)"
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018 - raises ValueError on a malformed port

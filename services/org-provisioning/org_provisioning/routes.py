@@ -21,6 +21,7 @@ ROUTES = [
     web.get(ORG + "/users", handlers.list_users),  # reader
     web.get(USER, handlers.get_user),  # reader
     web.delete(USER, handlers.delete_user),  # org key
+    web.get("/api/organizations/mine", handlers.my_organization),  # any user
     web.get(ORG + "/settings", handlers.get_settings),  # admin
     web.patch(ORG + "/settings", handlers.patch_settings),  # admin
     web.get(ORG + "/integrations", handlers.get_integrations),  # admin

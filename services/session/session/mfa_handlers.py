@@ -21,7 +21,7 @@ async def complete_login(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
     sesskey, _session, user = await authentication.complete_login(ctx, mfa_token, code, address=client_address(request))
     response = ok({"sesskey": sesskey, **login_user(user)})
-    set_session_cookie(response, sesskey, secure=ctx.settings.common.public_is_https)
+    set_session_cookie(response, sesskey, ctx.settings.common)
     return response
 
 

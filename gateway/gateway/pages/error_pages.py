@@ -12,6 +12,7 @@ from aiohttp import web
 
 from latchkey.errors import LatchkeyError
 
+from ..keys import ROUTE_POLICY
 from .render import render_page
 
 # Machine-facing prefixes: their errors stay JSON whatever the Accept header says.
@@ -27,17 +28,17 @@ _SERVER_ERROR = ("Something went wrong", "Something went wrong on our side. Plea
 
 
 def wants_html(request: web.Request) -> bool:
-    if request.method not in ("GET", "HEAD") or request.path.startswith(_API_PREFIXES):
+    # A route of the policy table (built-in or an operator's) is an API: its family's envelope, always.
+    if request.get(ROUTE_POLICY) is not None or request.method not in ("GET", "HEAD") or request.path.startswith(_API_PREFIXES):
         return False
     return "text/html" in request.headers.get("Accept", "")
 
 
 def error_page(status: int, code: str) -> web.Response:
     heading, message = _HEADINGS.get(status) or (_SERVER_ERROR if status >= 500 else ("Something is not right", "This request could not be completed."))
-    response = render_page(
+    return render_page(
         "error.html", title=heading, status=status, heading=heading, message=message, status_text=str(status), code=code
     )
-    return response
 
 
 @web.middleware

@@ -141,3 +141,15 @@ async def test_admin_routes_refuse_plain_users_and_admins_of_other_orgs(system, 
     headers = as_principal(system, admin_of(acme))
     async with http.request(method, org_url(system, "/api/organization/nobody" + path), headers=headers) as response:
         assert response.status == 404
+
+
+async def test_a_user_reads_the_name_of_their_own_organization_and_whether_they_administer_it(system, http, make_org):
+    org = await make_org("acme", "Acme")
+    for role, admin in (("ADMIN", True), ("USER", False)):
+        async with http.get(org_url(system, "/api/organizations/mine"), headers=as_principal(system, admin_of(org, role))) as response:
+            assert response.status == 200
+            assert await response.json() == {"id": org["id"], "orgId": "acme", "name": "Acme", "admin": admin}
+    outsider = session_principal(user_id=8, org_id=None, role="")
+    async with http.get(org_url(system, "/api/organizations/mine"), headers=as_principal(system, outsider)) as response:
+        assert response.status == 404
+        assert (await response.json(content_type=None))["code"] == "no_organization"

@@ -190,6 +190,10 @@ async def test_account_keys_and_organization_pages_for_an_admin_and_for_others(s
         await page.click("#confirm-cancel")
         await expect(page.locator("#confirm-dialog")).to_be_hidden()
         await check(page, "account page with the key shown")
+        await page.click("#edit-profile")
+        await expect(page.locator("#profile-form input[name=name]")).to_have_value("Acme Admin")
+        await check(page, "edit profile")
+        await page.goto(system.gateway + "/account")
 
         # Organization settings: plain-language error beside the field, cleared once fixed.
         await page.click("#organization-settings-link")

@@ -69,6 +69,9 @@ async def tab_through(page, state: str) -> list[str]:
         reached.append(focused["name"])
     missing = [name for name in expected if name not in reached]
     assert missing == [], f"{state}: Tab never reaches {missing}"
+    # A sensible order is the reading order: the controls as the document lists them (no positive tabindex).
+    start = expected.index(reached[0]) if reached and reached[0] in expected else 0
+    assert [name for name in reached if name in expected] == expected[start:] + expected[:start], f"{state}: Tab order"
     return reached
 
 

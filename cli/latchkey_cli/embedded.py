@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import os
 import pwd
+import random
 import shutil
 import signal
 import socket
@@ -64,9 +65,30 @@ def die_with_parent(signum: int):
 
 
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+    """A free port below the kernel's ephemeral range.
+
+    A port the kernel hands out for bind(0) comes from the range it also
+    gives to every outgoing connection, so between this call and the server's
+    bind any connection on the machine (a test's client, a Redis Cluster bus)
+    may take it. Below the range only another listener can.
+    """
+    low = 10000
+    high = _ephemeral_start()
+    for _ in range(200):
+        port = random.randrange(low, high)
+        if port_is_free(port):
+            return port
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:  # pragma: no cover - a crowded machine
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _ephemeral_start() -> int:
+    try:
+        start = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        start = 32768  # Linux's default; other systems use 49152
+    return max(start, 12000)
 
 
 def wait_for_port(port: int, timeout: float, process: subprocess.Popen | None = None, what: str = "server") -> None:

@@ -1,12 +1,16 @@
 """A black-holed Redis (packets vanish, nothing answers) costs each request one bounded wait, then 503.
 
 Requests must not queue behind one reconnect: twenty at once all answer
-503 within about one REDIS_TIMEOUT, not twenty of them in a row.
+503 within about one REDIS_TIMEOUT, not twenty of them in a row. On a Cluster
+the client re-reads the slot map under one lock, node by node; there the
+bound is two timeouts (latchkey.redis_client), still side by side.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import time
 
 import pytest
@@ -14,8 +18,11 @@ import pytest
 from latchkey.redis_client import open_redis
 from latchkey.settings import Env
 from latchkey_cli.embedded import free_port
+from latchkey_cli.redis_topologies import LocalCluster
 from session.sessions import SessionStore
 from tests.gateway.support import Echo
+
+from .conftest import PASSWORD
 
 pytestmark = pytest.mark.slow
 
@@ -55,25 +62,37 @@ class BlackHole:
             self.server.close()
 
 
-async def test_every_request_answers_503_after_one_bounded_wait_and_recovers(start_system, servers, base_env, http):
-    hole = await BlackHole(int(servers["redis"].rsplit(":", 1)[1].split("/")[0])).start()
-    echo = await Echo(Env(base_env).key_map("INTERNAL_PUBLIC_KEYS")).start()
+@pytest.fixture
+async def echo(base_env):
+    server = await Echo(Env(base_env).key_map("INTERNAL_PUBLIC_KEYS")).start()
+    yield server
+    await server.stop()
+
+
+async def gateway_with_a_session(start_system, echo, http, redis_url: str, direct_url: str):
+    """A gateway on `redis_url` in front of the echo, and `timed()`: one /users/me with a real session."""
+    upstreams = {name: echo.url for name in ("SESSION_URLS", "ORG_PROVISIONING_URLS", "OIDC_LINK_URLS")}
+    system = await start_system(("gateway",), REDIS_URL=redis_url, REDIS_TIMEOUT=str(TIMEOUT), **upstreams)
+    direct = open_redis(direct_url)
     try:
-        upstreams = {name: echo.url for name in ("SESSION_URLS", "ORG_PROVISIONING_URLS", "OIDC_LINK_URLS")}
-        system = await start_system(("gateway",), REDIS_URL=f"redis://127.0.0.1:{hole.port}/0", REDIS_TIMEOUT=str(TIMEOUT), **upstreams)
-        direct = open_redis(servers["redis"])
-        sesskey, _ = await SessionStore(direct, idle_timeout=60, absolute_lifetime=3600).create(
-            user_id=1, org_id=None, role="", perms=frozenset(), amr=("pwd",)
-        )
+        store = SessionStore(direct, idle_timeout=60, absolute_lifetime=3600)
+        sesskey, _ = await store.create(user_id=1, org_id=None, role="", perms=frozenset(), amr=("pwd",))
+    finally:
         await direct.aclose()
-        bearer = {"Authorization": "Bearer " + sesskey}
-        async def timed() -> tuple[int, float]:
-            started = time.monotonic()
-            async with http.get(system.gateway + ME, headers=bearer) as response:
-                return response.status, time.monotonic() - started
 
-        assert (await timed())[0] == 200
+    async def timed() -> tuple[int, float]:
+        started = time.monotonic()
+        async with http.get(system.gateway + ME, headers={"Authorization": "Bearer " + sesskey}) as response:
+            return response.status, time.monotonic() - started
 
+    assert (await timed())[0] == 200
+    return timed
+
+
+async def test_every_request_answers_503_after_one_bounded_wait_and_recovers(start_system, servers, echo, http):
+    hole = await BlackHole(int(servers["redis"].rsplit(":", 1)[1].split("/")[0])).start()
+    try:
+        timed = await gateway_with_a_session(start_system, echo, http, f"redis://127.0.0.1:{hole.port}/0", servers["redis"])
         hole.open.clear()
         started = time.monotonic()
         answers = await asyncio.gather(*(timed() for _ in range(20)))
@@ -84,13 +103,35 @@ async def test_every_request_answers_503_after_one_bounded_wait_and_recovers(sta
 
         hole.open.set()
         deadline = time.monotonic() + 5
-        while True:
-            status, _ = await timed()
-            if status != 503:
-                break
+        while (await timed())[0] != 200:
             assert time.monotonic() < deadline, "no recovery once Redis answers again"
             await asyncio.sleep(0.1)
-        assert status == 200
     finally:
         hole.stop()
-        await echo.stop()
+
+
+async def test_on_a_black_holed_cluster_requests_fail_side_by_side_not_behind_the_slot_map_lock(start_system, echo, http, tmp_path):
+    # SIGSTOP: the nodes' sockets stay open and accept connections, but nothing is ever answered.
+    cluster = LocalCluster(tmp_path / "cluster", password=PASSWORD).start()
+    stopped = []
+    try:
+        timed = await gateway_with_a_session(start_system, echo, http, cluster.url, cluster.url)
+        for node in cluster.nodes:
+            os.kill(node.process.pid, signal.SIGSTOP)
+            stopped.append(node)
+        for _round in range(2):  # the second round starts with the slot map to re-read
+            started = time.monotonic()
+            answers = await asyncio.gather(*(timed() for _ in range(10)))
+            assert [status for status, _ in answers] == [503] * 10
+            assert time.monotonic() - started < 5 * TIMEOUT  # 10 in a row behind the lock: 30 × TIMEOUT
+        for node in stopped:
+            os.kill(node.process.pid, signal.SIGCONT)
+        stopped.clear()
+        deadline = time.monotonic() + 10
+        while (await timed())[0] != 200:
+            assert time.monotonic() < deadline, "no recovery once the cluster answers again"
+            await asyncio.sleep(0.2)
+    finally:
+        for node in stopped:
+            os.kill(node.process.pid, signal.SIGCONT)
+        cluster.stop()

@@ -98,8 +98,9 @@ async def test_every_request_answers_503_after_one_bounded_wait_and_recovers(sta
         answers = await asyncio.gather(*(timed() for _ in range(20)))
         wall = time.monotonic() - started
         assert [status for status, _ in answers] == [503] * 20
-        assert max(took for _, took in answers) < 4 * TIMEOUT
-        assert wall < 4 * TIMEOUT  # side by side, not one after another (that would be 20 × TIMEOUT)
+        # Side by side, not one after another (that would be 20 × TIMEOUT); room for a loaded machine.
+        assert max(took for _, took in answers) < 8 * TIMEOUT
+        assert wall < 8 * TIMEOUT
 
         hole.open.set()
         deadline = time.monotonic() + 5
@@ -123,11 +124,12 @@ async def test_on_a_black_holed_cluster_requests_fail_side_by_side_not_behind_th
             started = time.monotonic()
             answers = await asyncio.gather(*(timed() for _ in range(10)))
             assert [status for status, _ in answers] == [503] * 10
-            assert time.monotonic() - started < 5 * TIMEOUT  # 10 in a row behind the lock: 30 × TIMEOUT
+            # Each gives up after 2 × TIMEOUT; ten in a row behind the lock took 30 × TIMEOUT.
+            assert time.monotonic() - started < 10 * TIMEOUT
         for node in stopped:
             os.kill(node.process.pid, signal.SIGCONT)
         stopped.clear()
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 15  # the nodes may have started a failover among themselves
         while (await timed())[0] != 200:
             assert time.monotonic() < deadline, "no recovery once the cluster answers again"
             await asyncio.sleep(0.2)

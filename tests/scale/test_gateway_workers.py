@@ -55,6 +55,7 @@ async def test_two_workers_share_the_port_survive_a_crash_and_stop_on_sigterm(ba
 
         crashed = parent.children()[0]
         crashed.kill()
+        crashed.wait(10)  # until its socket is closed: connections the kernel gave it meanwhile are reset
         assert await asyncio.gather(*(healthz(url) for _ in range(10))) == [200] * 10  # the other one serves
         await eventually(lambda: len(parent.children()) == 2 and crashed.pid not in [c.pid for c in parent.children()])
 

@@ -20,16 +20,17 @@ new one, which costs nothing when Redis is there and fails fast when it is
 not. (Every command here is safe to repeat in that case: a repeated GETDEL
 finds nothing, a repeated counter increment counts one failure more.)
 
-The cluster client re-reads the slot map after a failure, node by node, under
-one lock; with every node black-holed that is a timeout per node, and every
-other command waits for the lock, one after another (measured: ten commands
-took 3, 6, ... 30 s). So on a Cluster each command and pipeline has a
-deadline of two timeouts, after which it fails like a timeout, wherever it
-was waiting. `UNAVAILABLE` lists what a caller turns into a 503. During a failover
-that is what requests see for a few seconds, until Sentinel or the cluster
-has promoted a replica: the Sentinel client asks the Sentinels for the master
-on its next connection, and the cluster client re-reads the slot map before
-its one retry (so at worst a command on a Cluster costs two timeouts).
+`UNAVAILABLE` lists what a caller turns into a 503. During a failover that
+is what requests see for a few seconds, until Sentinel or the cluster has
+promoted a replica: the Sentinel client asks the Sentinels for the master on
+its next connection; the cluster client re-reads the slot map and retries
+once.
+
+That re-reading goes node by node under one lock, so with every node
+black-holed it costs a timeout per node while every other command waits for
+the lock, one after another (measured: ten commands answered at 3, 6, ...
+30 s). So on a Cluster each command and pipeline also has a deadline of two
+timeouts, after which it fails as a timeout wherever it was waiting.
 """
 
 from __future__ import annotations

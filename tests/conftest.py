@@ -21,7 +21,9 @@ import redis.asyncio as redis
 from latchkey.redis_client import open_redis
 from latchkey_cli import devconfig, migrate
 from latchkey_cli.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
+from latchkey_cli.mail_catcher import MailCatcher
 from tests.harness import System, client
+from tests.mailbox import Mailbox
 
 pytest_plugins: list[str] = []
 
@@ -136,3 +138,13 @@ async def system(start_system) -> System:
 async def http():
     async with client() as session:
         yield session
+
+
+@pytest.fixture
+def mailbox(tmp_path: Path) -> Iterator[Mailbox]:
+    """A real aiosmtpd catcher (the one `latchkey up` runs) saving to a fresh folder; pass `SMTP_URL=mailbox.smtp_url`."""
+    catcher = MailCatcher(tmp_path / "mail", free_port(), announce=lambda *args, **kwargs: None).start()
+    try:
+        yield Mailbox(catcher)
+    finally:
+        catcher.stop()

@@ -25,7 +25,7 @@ from latchkey import security
 from latchkey.settings import load_environment
 
 from . import config, devconfig, migrate
-from .embedded import EmbeddedError, EmbeddedPostgres, EmbeddedRedis, die_with_parent, port_is_free
+from .embedded import EmbeddedError, EmbeddedPostgres, EmbeddedRedis, die_with_parent, port_is_free, wait_for_port
 
 DEMO_ORG = "demo"
 DEMO_EMAIL = "demo@example.com"
@@ -100,6 +100,8 @@ class Runner:
             ports["EMBEDDED_POSTGRES_PORT"] = _port(env, "EMBEDDED_POSTGRES_PORT", 54329)
         if embedded_redis:
             ports["EMBEDDED_REDIS_PORT"] = _port(env, "EMBEDDED_REDIS_PORT", 63799)
+        if not env.get("SMTP_URL"):
+            ports["EMBEDDED_SMTP_PORT"] = _port(env, "EMBEDDED_SMTP_PORT", 1025)
         _check_ports(ports)
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -117,6 +119,10 @@ class Runner:
         service_env.setdefault("SESSION_URLS", f"http://127.0.0.1:{ports['SESSION_PORT']}")
         service_env.setdefault("ORG_PROVISIONING_URLS", f"http://127.0.0.1:{ports['ORG_PROVISIONING_PORT']}")
         service_env.setdefault("OIDC_LINK_URLS", f"http://127.0.0.1:{ports['OIDC_LINK_PORT']}")
+        catcher = None
+        if "EMBEDDED_SMTP_PORT" in ports:
+            catcher = self._start_mail_catcher(ports["EMBEDDED_SMTP_PORT"])
+            service_env["SMTP_URL"] = f"smtp://127.0.0.1:{ports['EMBEDDED_SMTP_PORT']}"
         for port_variable, port in ports.items():
             service_env[port_variable] = str(port)
         self._write_runtime_env(service_env)
@@ -136,12 +142,25 @@ class Runner:
             self.children.append((service.name, process))
         for (name, process), service in zip(self.children, SERVICES):
             _wait_ready(f"http://127.0.0.1:{ports[service.port_variable]}", process, name, timeout=45)
+        if catcher is not None:
+            self.children.append(("mail-catcher", catcher))
         self.service_env = service_env
         return service_env["PUBLIC_URL"]
 
+    def _start_mail_catcher(self, port: int) -> subprocess.Popen:
+        """The local SMTP catcher (latchkey_cli.mail_catcher): mail lands in <data>/mail/ as .eml files."""
+        process = subprocess.Popen(
+            [sys.executable, "-m", "latchkey_cli.mail_catcher", "--dir", str(self.data_dir / "mail"), "--port", str(port)],
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=die_with_parent(signal.SIGTERM),
+        )
+        wait_for_port(port, 15, process, "the mail catcher")
+        return process
+
     def _write_runtime_env(self, values: dict[str, str]) -> None:
         path = config.runtime_env_file(self.env)
-        keep = ("DATABASE_URL", "REDIS_URL", "PUBLIC_URL", "SESSION_URLS", "ORG_PROVISIONING_URLS", "OIDC_LINK_URLS")
+        keep = ("DATABASE_URL", "REDIS_URL", "SMTP_URL", "PUBLIC_URL", "SESSION_URLS", "ORG_PROVISIONING_URLS", "OIDC_LINK_URLS")
         lines = [f"{k}={values[k]}" for k in keep if k in values]
         lines += [f"{k}={v}" for k, v in devconfig.ensure_secrets(self.data_dir).items()]
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -87,6 +87,14 @@ POLICIES: tuple[RoutePolicy, ...] = (
     RoutePolicy("POST", "/api/1/users/me/mfa/totp", SESSION, S, "oauth"),
     RoutePolicy("POST", "/api/1/users/me/mfa/totp/confirm", SESSION, S, "oauth"),
     RoutePolicy("DELETE", "/api/1/users/me/mfa/totp", SESSION, S, "oauth"),
+    # Account self-service (SPEC §7), owned by session.
+    RoutePolicy("POST", "/api/1/auth/password-reset", SESSION, P),
+    RoutePolicy("POST", "/api/1/auth/password-reset/confirm", SESSION, P),
+    RoutePolicy("POST", "/api/1/auth/email-verification/confirm", SESSION, P),
+    RoutePolicy("POST", "/api/1/users/me/email/verification", SESSION, U),
+    RoutePolicy("GET", "/api/1/auth/sessions", SESSION, U),
+    RoutePolicy("DELETE", "/api/1/auth/sessions/{id}", SESSION, U),
+    RoutePolicy("GET", "/api/1/users/me/events", SESSION, U),
     # Organization API (SPEC §3), owned by org-provisioning.
     RoutePolicy("POST", ORG + "/user/{userName}/update", ORG_PROVISIONING, K),
     RoutePolicy("POST", ORG + "/user/{userName}/generate-token", ORG_PROVISIONING, K),
@@ -99,6 +107,7 @@ POLICIES: tuple[RoutePolicy, ...] = (
     RoutePolicy("PATCH", ORG + "/settings", ORG_PROVISIONING, S, "oauth"),
     RoutePolicy("GET", ORG + "/integrations", ORG_PROVISIONING, S, "oauth"),
     RoutePolicy("POST", ORG + "/integrations/api-key", ORG_PROVISIONING, S, "oauth"),
+    RoutePolicy("GET", ORG + "/events", ORG_PROVISIONING, S, "oauth"),
     RoutePolicy("POST", "/api/auth/refresh-token", ORG_PROVISIONING, P),
     # SSO API (SPEC §4), owned by oidc-link: interactive sessions only, but for
     # the provider list, the provider's redirect and the sign-in start.

@@ -70,7 +70,7 @@ async def test_me_answers_the_user_with_or_without_trailing_slash(session_system
         assert status == 200
         assert body == {
             "success": True,
-            "data": {"userid": 1, "email": "ada@example.com", "name": "Ada", "role": "USER", "partnerid": 1, "userName": None, "picture": None},
+            "data": {"userid": 1, "email": "ada@example.com", "name": "Ada", "role": "USER", "partnerid": 1, "userName": None, "picture": None, "emailVerified": False},
         }
 
 

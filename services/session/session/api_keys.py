@@ -11,7 +11,9 @@ import logging
 from latchkey.errors import InvalidCredentials, NotFound
 from latchkey.security import SecretBox, api_key, lookup_hash, short_fingerprint
 
-from . import repository
+from latchkey.security_events import Client
+
+from . import repository, security_log
 from .context import Context
 from .credentials import revoke_cached
 from .repository import UserRecord
@@ -32,7 +34,7 @@ async def show_api_key(ctx: Context, userid: int) -> str:
     return ctx.box.open(user.api_key_sealed, str(userid))
 
 
-async def regenerate_api_key(ctx: Context, userid: int) -> str:
+async def regenerate_api_key(ctx: Context, userid: int, *, client: Client | None = None, method: str | None = None) -> str:
     """A new key; the old one stops working at once, on every gateway."""
     key, key_hash, sealed = new_api_key(ctx.box, userid)
     async with ctx.db.acquire() as conn, conn.transaction():
@@ -40,6 +42,7 @@ async def regenerate_api_key(ctx: Context, userid: int) -> str:
         if old is None:
             raise NotFound("No such user.")
         await repository.replace_api_key(conn, userid, api_key_hash=key_hash, api_key_sealed=sealed)
+        await security_log.record(ctx, security_log.API_KEY_REGENERATED, old, client=client, method=method, db=conn)
     await revoke_cached(ctx, api_key_hash=old.api_key_hash)
     log.info("api key regenerated", extra={"fields": {"userid": userid, "key": short_fingerprint(key)}})
     return key

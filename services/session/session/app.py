@@ -8,7 +8,7 @@ import aiohttp
 import asyncpg
 from aiohttp import web
 
-from latchkey import migrations, storage
+from latchkey import background, mail, migrations, security_events, storage
 from latchkey.errors import ServiceUnavailable, envelope_by_path
 from latchkey.internal_client import ServiceClient
 from latchkey.tokens import TokenSigner
@@ -72,5 +72,12 @@ def init_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(storage.redis_ctx(settings.common))
     app.cleanup_ctx.append(context_ctx)
     app.cleanup_ctx.append(linked_accounts_ctx)
+    app.cleanup_ctx.append(mail.drain_ctx(lambda app: app[CONTEXT].outbox))
+    app.cleanup_ctx.append(background.settle_ctx(lambda app: app[CONTEXT].background))
+    app.cleanup_ctx.append(
+        security_events.retention_ctx(
+            lambda app: app[CONTEXT].events, lambda app: app[storage.PG_POOL], retention_days=settings.event_retention_days
+        )
+    )
     app.router.add_routes(ROUTES)
     return app

@@ -8,31 +8,51 @@ from collections.abc import Iterable
 from latchkey import credential_cache
 from latchkey.errors import Conflict, Forbidden, InvalidCredentials, LatchkeyError, MfaRequired
 from latchkey.security import short_fingerprint
+from latchkey.security_events import Client
 
-from . import mfa, mfa_challenges, repository
+from . import mfa, mfa_challenges, repository, security_log
 from .context import Context
 from .credentials import revoke_cached
 from .repository import UserRecord
-from .sessions import Session
+from .sessions import Session, public_id
 from .users import require_user
 
 log = logging.getLogger("session.authentication")
 
 INTERACTIVE = frozenset({"oauth"})
+NO_CLIENT = Client()
 
 
-async def check_password(ctx: Context, email: str, password: str, *, address: str | None) -> tuple[UserRecord, bool]:
+class EmailNotVerified(Forbidden):
+    code = "email_not_verified"
+    message = "Confirm your email address first: open the link we mailed you, or ask for a new one."
+
+
+async def check_password(
+    ctx: Context, email: str, password: str, *, client: Client = NO_CLIENT, method: str = "pwd"
+) -> tuple[UserRecord, bool]:
     """The user whose email and password these are, and whether a second factor is still due.
 
     The same InvalidCredentials (and cost) for any failure.
     """
+    address = client.address
     # The attempt counts as a failure from here on (so concurrent guesses cannot all pass), until it succeeds.
+    # A locked-out attempt is not logged: it costs nothing to repeat, and would flood the user's log.
     await ctx.limiter.reserve(email, address)
-    user = _same_email(await repository.find_user_by_email(ctx.db, email), email)
+    user = same_email(await repository.find_user_by_email(ctx.db, email), email)
     matches = await ctx.passwords.verify(user.password_hash if user else None, password)
     if user is None or not matches or user.disabled:
         log.info("password rejected", extra={"fields": {"email": short_fingerprint(email.strip().lower())}})
+        if user is not None:
+            await security_log.record(ctx, security_log.LOGIN_FAILED, user, client=client, method=method,
+                                      detail={"reason": "disabled" if matches else "wrong_password"})
         raise InvalidCredentials()
+    if ctx.settings.require_verified_email and user.email_verified_at is None:
+        # Only after the right password, so the answer tells nothing to someone guessing.
+        await ctx.limiter.release(email, address)
+        await security_log.record(ctx, security_log.LOGIN_FAILED, user, client=client, method=method,
+                                  detail={"reason": "email_not_verified"})
+        raise EmailNotVerified()
     if await mfa.second_factor_due(ctx, user.userid):
         # Only this attempt's place is given back: a right password alone must not forgive the wrong
         # second-step codes counted against this email, or the password would buy endless code guesses.
@@ -43,9 +63,9 @@ async def check_password(ctx: Context, email: str, password: str, *, address: st
     return user, False
 
 
-async def authenticate(ctx: Context, email: str, password: str, *, address: str | None) -> UserRecord:
+async def authenticate(ctx: Context, email: str, password: str, *, client: Client = NO_CLIENT) -> UserRecord:
     """`check_password` for a credential that is the whole proof (HTTP Basic): MfaRequired when a code is due."""
-    user, factor_due = await check_password(ctx, email, password, address=address)
+    user, factor_due = await check_password(ctx, email, password, client=client, method="basic")
     if factor_due:
         raise MfaRequired(message="This user signs in with a second factor: use a session or the API key.")
     return user
@@ -57,7 +77,7 @@ async def _upgrade_hash(ctx: Context, user: UserRecord, password: str) -> None:
         await repository.upgrade_password_hash(ctx.db, user.userid, old_hash=user.password_hash, new_hash=new_hash)
 
 
-def _same_email(user: UserRecord | None, email: str) -> UserRecord | None:
+def same_email(user: UserRecord | None, email: str) -> UserRecord | None:
     """The user, if `email` is theirs in the lowercase that keys lockout counters and cached Basic.
 
     PostgreSQL's lower() follows the database locale: under a UTF-8 one it maps
@@ -69,20 +89,23 @@ def _same_email(user: UserRecord | None, email: str) -> UserRecord | None:
     return user
 
 
-async def login(ctx: Context, email: str, password: str, *, address: str | None) -> tuple[str, Session, UserRecord]:
+async def login(ctx: Context, email: str, password: str, *, client: Client = NO_CLIENT) -> tuple[str, Session, UserRecord]:
     """Password login: always a new session under a new key; MfaRequired with a token when a code is due."""
-    user, factor_due = await check_password(ctx, email, password, address=address)
+    user, factor_due = await check_password(ctx, email, password, client=client)
     if factor_due:
         raise MfaRequired(mfa_token=await mfa_challenges.issue(ctx, user))
-    return await _password_session(ctx, user, amr=("pwd",))
+    return await _password_session(ctx, user, amr=("pwd",), client=client)
 
 
-async def complete_login(ctx: Context, mfa_token: object, code: str, *, address: str | None) -> tuple[str, Session, UserRecord]:
+async def complete_login(
+    ctx: Context, mfa_token: object, code: str, *, client: Client = NO_CLIENT
+) -> tuple[str, Session, UserRecord]:
     """The second step: the password step's token and a code; answers exactly like `login`.
 
     Each try counts towards the lockout of the user's email and of this address, as a
     wrong password does; a wrong code keeps the token for another try until it expires.
     """
+    address = client.address
     challenge = await mfa_challenges.take(ctx, mfa_token)
     user = await repository.find_user_by_id(ctx.db, challenge.userid)
     if user is None or user.disabled or user.credential_version != challenge.credential_version or not user.email:
@@ -96,19 +119,26 @@ async def complete_login(ctx: Context, mfa_token: object, code: str, *, address:
         method = await mfa.verify_second_factor(ctx, user.userid, code)
     except mfa.InvalidMfaCode:
         log.info("second factor rejected", extra={"fields": {"userid": user.userid}})
+        await security_log.record(ctx, security_log.LOGIN_FAILED, user, client=client, method="pwd,mfa",
+                                  detail={"reason": "wrong_code"})
         await mfa_challenges.put_back(ctx, challenge)
         raise
     await ctx.limiter.release(user.email, address)
-    return await _password_session(ctx, user, amr=("pwd", method))
+    return await _password_session(ctx, user, amr=("pwd", method), client=client)
 
 
-async def _password_session(ctx: Context, user: UserRecord, *, amr: tuple[str, ...]) -> tuple[str, Session, UserRecord]:
+async def _password_session(
+    ctx: Context, user: UserRecord, *, amr: tuple[str, ...], client: Client
+) -> tuple[str, Session, UserRecord]:
     sesskey, session = await ctx.sessions.create(
-        user_id=user.userid, org_id=user.partnerid, role=user.role, perms=INTERACTIVE, amr=amr
+        user_id=user.userid, org_id=user.partnerid, role=user.role, perms=INTERACTIVE, amr=amr,
+        address=client.address, user_agent=client.user_agent,
     )
     if not await _still_current(ctx, user, session):  # e.g. the password changed while we checked the old one
         raise InvalidCredentials()
     log.info("login", extra={"fields": {"userid": user.userid, "sid": session.id[:8], "amr": ",".join(amr)}})
+    await security_log.record(ctx, security_log.LOGIN_SUCCEEDED, user, client=client, method=",".join(amr),
+                              subject=public_id(session.id))
     return sesskey, session, user
 
 
@@ -125,9 +155,9 @@ async def _still_current(ctx: Context, user: UserRecord, session: Session) -> bo
     return False
 
 
-async def verify_password_credential(ctx: Context, email: str, password: str, *, address: str | None = None) -> UserRecord:
+async def verify_password_credential(ctx: Context, email: str, password: str, *, client: Client = NO_CLIENT) -> UserRecord:
     """HTTP Basic for the gateway: check, then publish the user's credential version for its cache."""
-    user = await authenticate(ctx, email, password, address=address)
+    user = await authenticate(ctx, email, password, client=client)
     await credential_cache.publish_credential_version(ctx.redis, ctx.cache_hmac_key, email, user.credential_version)
     # A change that landed while we checked (new version in the database, then the cache
     # entry deleted) could have been overwritten by our publish: read again, and undo it.
@@ -137,7 +167,9 @@ async def verify_password_credential(ctx: Context, email: str, password: str, *,
     return user
 
 
-async def open_session(ctx: Context, userid: int, *, amr: Iterable[str], perms: Iterable[str]) -> tuple[str, Session, UserRecord]:
+async def open_session(
+    ctx: Context, userid: int, *, amr: Iterable[str], perms: Iterable[str], client: Client = NO_CLIENT
+) -> tuple[str, Session, UserRecord]:
     """A session for a user another service vouched for (organization SSO handoff, OIDC login)."""
     amr, perms = tuple(amr), frozenset(perms)
     for _attempt in range(2):  # a change while opening (say, a new role) is read afresh once
@@ -147,8 +179,11 @@ async def open_session(ctx: Context, userid: int, *, amr: Iterable[str], perms: 
         if ctx.settings.mfa_required_for_handoff and await mfa.second_factor_due(ctx, userid):
             raise Forbidden("This user signs in with a second factor; use the password sign-in.", code="mfa_required")
         sesskey, session = await ctx.sessions.create(
-            user_id=user.userid, org_id=user.partnerid, role=user.role, perms=perms, amr=amr
+            user_id=user.userid, org_id=user.partnerid, role=user.role, perms=perms, amr=amr,
+            address=client.address, user_agent=client.user_agent,
         )
         if await _still_current(ctx, user, session):
+            await security_log.record(ctx, security_log.LOGIN_SUCCEEDED, user, client=client, method=",".join(amr),
+                                      subject=public_id(session.id))
             return sesskey, session, user
     raise Conflict("The user changed while the session opened; try again.", code="user_changed")

@@ -15,8 +15,14 @@ from dataclasses import dataclass
 import asyncpg
 
 from latchkey import storage
+from latchkey.background import Background
+from latchkey.mail import Outbox
+from latchkey.one_time_tokens import OneTimeTokens
+from latchkey.rate_limits import FixedWindow
 from latchkey.security import SecretBox
+from latchkey.security_events import EventLog
 
+from . import SCHEMA
 from .lockout import LoginLimiter
 from .passwords import Passwords
 from .sessions import SessionStore
@@ -33,6 +39,14 @@ class Context:
     limiter: LoginLimiter
     box: SecretBox  # seals API keys for display (SECRETS_KEY)
     clock: Callable[[], float]
+    # account self-service (SPEC.md §7)
+    outbox: Outbox
+    reset_tokens: OneTimeTokens
+    verification_tokens: OneTimeTokens
+    mail_per_recipient: FixedWindow  # per email (reset) or per user (verification)
+    mail_per_address: FixedWindow
+    events: EventLog
+    background: Background
 
     @property
     def cache_hmac_key(self) -> bytes:
@@ -62,6 +76,13 @@ def build_context(settings: Settings, db: asyncpg.Pool, client: storage.RedisCli
         ),
         box=SecretBox(settings.secrets_key),
         clock=clock,
+        outbox=Outbox(client, SecretBox(settings.secrets_key), settings.mail, clock=clock),
+        reset_tokens=OneTimeTokens(client, "pwreset:", ttl=settings.password_reset_ttl, clock=clock),
+        verification_tokens=OneTimeTokens(client, "emailverify:", ttl=settings.email_verification_ttl, clock=clock),
+        mail_per_recipient=FixedWindow(client, "mail:r:", limit=settings.mail_max_per_email, window=3600),
+        mail_per_address=FixedWindow(client, "mail:a:", limit=settings.mail_max_per_address, window=3600),
+        events=EventLog(SCHEMA),
+        background=Background(),
     )
 
 
@@ -73,6 +94,7 @@ async def open_context(settings: Settings) -> AsyncIterator[Context]:
     ctx = build_context(settings, pool, client)
     try:
         yield ctx
+        await ctx.background.settle()
     finally:
         ctx.passwords.close()
         await client.aclose()

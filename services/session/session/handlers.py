@@ -6,9 +6,10 @@ from aiohttp import web
 
 from latchkey.cookies import clear_session_cookie, set_session_cookie
 from latchkey.inputs import read_json_object
+from latchkey.security_events import Client
 
 from . import account, api_keys, authentication, password_changes
-from .inputs import client_address, iso8601, ok, strings, user_principal
+from .inputs import iso8601, ok, strings, user_principal
 from .keys import CONTEXT
 from .openapi import OPENAPI
 from .users import account_user, login_user
@@ -16,9 +17,7 @@ from .users import account_user, login_user
 
 async def login(request: web.Request) -> web.Response:
     email, password = strings(await read_json_object(request, form=True), "email", "password")
-    sesskey, _session, user = await authentication.login(
-        request.app[CONTEXT], email, password, address=client_address(request)
-    )
+    sesskey, _session, user = await authentication.login(request.app[CONTEXT], email, password, client=Client.of(request))
     response = ok({"sesskey": sesskey, **login_user(user)})
     set_session_cookie(response, sesskey, request.app[CONTEXT].settings.common)
     return response
@@ -40,15 +39,15 @@ async def current_session(request: web.Request) -> web.Response:
 
 async def logout(request: web.Request) -> web.Response:
     principal, _userid = user_principal(request)
-    await account.end_session(request.app[CONTEXT], principal)
+    await account.end_session(request.app[CONTEXT], principal, Client.of(request))
     response = ok({})
     clear_session_cookie(response, request.app[CONTEXT].settings.common)
     return response
 
 
 async def logout_everywhere(request: web.Request) -> web.Response:
-    _principal, userid = user_principal(request)
-    ended = await account.end_all_sessions(request.app[CONTEXT], userid)
+    principal, _userid = user_principal(request)
+    ended = await account.end_all_sessions(request.app[CONTEXT], principal, Client.of(request))
     response = ok({"ended": ended})
     clear_session_cookie(response, request.app[CONTEXT].settings.common)
     return response
@@ -65,8 +64,9 @@ async def show_api_key(request: web.Request) -> web.Response:
 
 
 async def regenerate_api_key(request: web.Request) -> web.Response:
-    _principal, userid = user_principal(request, refuse_api_key=True)
-    return ok({"apikey": await api_keys.regenerate_api_key(request.app[CONTEXT], userid)})
+    principal, userid = user_principal(request, refuse_api_key=True)
+    key = await api_keys.regenerate_api_key(request.app[CONTEXT], userid, client=Client.of(request), method=account.method_of(principal))
+    return ok({"apikey": key})
 
 
 async def change_password(request: web.Request) -> web.Response:
@@ -75,7 +75,8 @@ async def change_password(request: web.Request) -> web.Response:
     (new,) = strings(body, "newPassword")
     current = body.get("currentPassword") if isinstance(body.get("currentPassword"), str) else ""
     ended = await password_changes.change_password(
-        request.app[CONTEXT], userid, current=current, new=new, keep_session=principal.sid, address=client_address(request)
+        request.app[CONTEXT], userid, current=current, new=new, keep_session=principal.sid, client=Client.of(request),
+        method=account.method_of(principal),
     )
     return ok({"endedSessions": ended})
 

@@ -9,6 +9,7 @@ from aiohttp import web
 from latchkey.errors import ValidationFailed
 from latchkey.identity import require_service
 from latchkey.inputs import MAX_ID, id_cursor, limit_param, path_id, read_json_object
+from latchkey.security_events import Client
 
 from . import api_keys, authentication, users
 from .fields import check_profile, check_user_name
@@ -30,7 +31,8 @@ async def verify_password(request: web.Request) -> web.Response:
     email, password = strings(body, "email", "password")
     # The client address the gateway saw (optional): Basic guesses then count towards it like logins do.
     address = body.get("address") if isinstance(body.get("address"), str) else None
-    user = await authentication.verify_password_credential(request.app[CONTEXT], email, password, address=address or None)
+    client = Client(address=address[:64] if address else None)
+    user = await authentication.verify_password_credential(request.app[CONTEXT], email, password, client=client)
     return web.json_response({"user": users.user_out(user), "credentialVersion": user.credential_version})
 
 
@@ -49,7 +51,8 @@ async def create_session(request: web.Request) -> web.Response:
         raise ValidationFailed({"userId": "must be an integer"})
     ctx = request.app[CONTEXT]
     sesskey, _session, user = await authentication.open_session(
-        ctx, body["userId"], amr=_names(body.get("amr"), "amr"), perms=_names(body.get("perms", []), "perms")
+        ctx, body["userId"], amr=_names(body.get("amr"), "amr"), perms=_names(body.get("perms", []), "perms"),
+        client=Client.from_json(body.get("client")),
     )
     expires_in = int(min(ctx.settings.idle_timeout, ctx.settings.absolute_lifetime))
     return web.json_response({"sesskey": sesskey, "expiresIn": expires_in, "user": users.user_out(user)}, status=201)

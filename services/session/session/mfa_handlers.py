@@ -7,9 +7,10 @@ from aiohttp import web
 from latchkey.cookies import set_session_cookie
 from latchkey.errors import ForbiddenAuthMethod
 from latchkey.inputs import read_json_object
+from latchkey.security_events import Client
 
 from . import authentication, mfa
-from .inputs import client_address, ok, strings, user_principal
+from .inputs import ok, strings, user_principal
 from .keys import CONTEXT
 from .users import login_user
 
@@ -19,7 +20,7 @@ async def complete_login(request: web.Request) -> web.Response:
     body = await read_json_object(request, form=True)
     mfa_token, code = strings(body, "mfaToken", "code")
     ctx = request.app[CONTEXT]
-    sesskey, _session, user = await authentication.complete_login(ctx, mfa_token, code, address=client_address(request))
+    sesskey, _session, user = await authentication.complete_login(ctx, mfa_token, code, client=Client.of(request))
     response = ok({"sesskey": sesskey, **login_user(user)})
     set_session_cookie(response, sesskey, ctx.settings.common)
     return response
@@ -56,5 +57,5 @@ async def disable_totp(request: web.Request) -> web.Response:
     body = await read_json_object(request, form=True)
     (code,) = strings(body, "code")
     password = body.get("password") if isinstance(body.get("password"), str) else ""
-    await mfa.disable(request.app[CONTEXT], userid, password=password, code=code, address=client_address(request))
+    await mfa.disable(request.app[CONTEXT], userid, password=password, code=code, address=Client.of(request).address)
     return ok({})

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 
 from latchkey.errors import ValidationFailed
+from latchkey.security_events import Client
 
-from . import repository
+from . import repository, security_log
 from .context import Context
 from .credentials import new_credential_version, revoke_cached
 from .passwords import check_new_password
@@ -17,7 +18,7 @@ log = logging.getLogger("session.password_changes")
 
 
 async def change_password(
-    ctx: Context, userid: int, *, current: str, new: str, keep_session: str | None, address: str | None
+    ctx: Context, userid: int, *, current: str, new: str, keep_session: str | None, client: Client, method: str | None
 ) -> int:
     """The user changes their own password; returns how many other sessions ended.
 
@@ -26,6 +27,7 @@ async def change_password(
     """
     check_new_password(new, "newPassword")
     user = await require_user(ctx, userid)
+    address = client.address
     if user.password_hash is not None:
         if user.email:
             await ctx.limiter.reserve(user.email, address)
@@ -33,18 +35,36 @@ async def change_password(
             raise ValidationFailed({"currentPassword": "does not match the current password"})
         if user.email:
             await ctx.limiter.release(user.email, address)
-    return await _replace_password(ctx, user, new, keep_session=keep_session)
+    return await replace_password(
+        ctx, user, new, keep_session=keep_session, event=security_log.PASSWORD_CHANGED, client=client, method=method
+    )
 
 
 async def set_password(ctx: Context, user: UserRecord, password: str) -> None:
     """An operator sets the password: every session of the user ends."""
     check_new_password(password)
-    await _replace_password(ctx, user, password, keep_session=None)
+    await replace_password(
+        ctx, user, password, keep_session=None, event=security_log.PASSWORD_SET_BY_OPERATOR, client=None, method=None,
+        actor="operator",
+    )
 
 
-async def _replace_password(ctx: Context, user: UserRecord, password: str, *, keep_session: str | None) -> int:
+async def replace_password(
+    ctx: Context,
+    user: UserRecord,
+    password: str,
+    *,
+    keep_session: str | None,
+    event: str,
+    client: Client | None,
+    method: str | None,
+    actor: str | None = None,
+) -> int:
+    """New hash and credential version (recorded with `event` in one transaction), then cached Basic and sessions end."""
     password_hash = await ctx.passwords.hash(password)
-    await repository.update_password(ctx.db, user.userid, password_hash=password_hash, credential_version=new_credential_version())
+    async with ctx.db.acquire() as conn, conn.transaction():
+        await repository.update_password(conn, user.userid, password_hash=password_hash, credential_version=new_credential_version())
+        await security_log.record(ctx, event, user, client=client, method=method, db=conn, actor=actor)
     await revoke_cached(ctx, emails=(user.email,))
     ended = await ctx.sessions.destroy_all(user.userid, except_id=keep_session)
     log.info("password changed", extra={"fields": {"userid": user.userid, "ended_sessions": ended}})

@@ -11,7 +11,7 @@ Db = asyncpg.Pool | asyncpg.Connection
 
 _COLUMNS = (
     "userid, partnerid, user_name, email, name, role, picture, password_hash, credential_version, "
-    "api_key_hash, api_key_sealed, created_at, updated_at, disabled_at"
+    "api_key_hash, api_key_sealed, created_at, updated_at, disabled_at, email_verified_at"
 )
 
 
@@ -31,10 +31,15 @@ class UserRecord:
     created_at: datetime
     updated_at: datetime
     disabled_at: datetime | None
+    email_verified_at: datetime | None = None  # NULL until the current email is proven (and after a change)
 
     @property
     def disabled(self) -> bool:
         return self.disabled_at is not None
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
 
 def _user(row: asyncpg.Record | None) -> UserRecord | None:
@@ -108,7 +113,8 @@ async def update_profile(
     db: Db, userid: int, *, email: str | None, name: str, role: str, picture: str | None, credential_version: str
 ) -> UserRecord:
     row = await db.fetchrow(
-        f"""UPDATE session.users SET email = $2, name = $3, role = $4, picture = $5, credential_version = $6, updated_at = now()
+        f"""UPDATE session.users SET email = $2, name = $3, role = $4, picture = $5, credential_version = $6, updated_at = now(),
+                   email_verified_at = CASE WHEN lower(email) IS NOT DISTINCT FROM lower($2) THEN email_verified_at END
             WHERE userid = $1 RETURNING {_COLUMNS}""",
         userid, email, name, role, picture, credential_version,
     )
@@ -128,6 +134,14 @@ async def replace_credential_version(db: Db, userid: int, credential_version: st
     await db.execute(
         "UPDATE session.users SET credential_version = $2, updated_at = now() WHERE userid = $1", userid, credential_version
     )
+async def mark_email_verified(db: Db, userid: int, email: str) -> UserRecord | None:
+    """Verified, if `email` is still the user's email (it may have changed since the link was sent)."""
+    row = await db.fetchrow(
+        f"""UPDATE session.users SET email_verified_at = coalesce(email_verified_at, now())
+            WHERE userid = $1 AND lower(email) = lower($2) RETURNING {_COLUMNS}""",
+        userid, email,
+    )
+    return _user(row)
 
 
 async def upgrade_password_hash(db: Db, userid: int, *, old_hash: str, new_hash: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from . import handlers, internal_handlers as internal, lifecycle_handlers as lifecycle, mfa_handlers as mfa
+from . import self_service_handlers as self_service
 
 ORG_USER = r"/internal/organizations/{orgId:\d+}/users/{userName}"
 
@@ -32,6 +33,14 @@ ROUTES: list[web.RouteDef] = [
     *_account("POST", "/api/1/users/me/mfa/totp", mfa.begin_totp),
     *_account("POST", "/api/1/users/me/mfa/totp/confirm", mfa.confirm_totp),
     *_account("DELETE", "/api/1/users/me/mfa/totp", mfa.disable_totp),
+    # account self-service (SPEC.md §7)
+    *_account("POST", "/api/1/auth/password-reset", self_service.request_password_reset),  # public
+    *_account("POST", "/api/1/auth/password-reset/confirm", self_service.confirm_password_reset),  # public
+    *_account("POST", "/api/1/auth/email-verification/confirm", self_service.confirm_email_verification),  # public
+    *_account("POST", "/api/1/users/me/email/verification", self_service.request_email_verification),
+    *_account("GET", "/api/1/auth/sessions", self_service.list_sessions),
+    *_account("DELETE", r"/api/1/auth/sessions/{id}", self_service.revoke_session),
+    *_account("GET", "/api/1/users/me/events", self_service.my_events),
     web.get("/openapi.json", handlers.openapi),  # merged by the gateway into /api/openapi.json
     # internal routes (docs/internal-api.md), service tokens only
     web.post("/internal/auth/password", internal.verify_password),  # gateway

@@ -6,6 +6,9 @@ Layout (docs/internal-api.md):
   so a Redis dump yields no usable key. The absolute expiry is in the value
   and checked on every read: a key slid past it may linger until its idle TTL
   runs out, but it is never honoured.
+- `sm:<handle>` → what the sessions list shows but no request needs (client
+  address and User-Agent at sign-in), written in the same pipeline as the
+  session, living as long as its absolute lifetime.
 - `su:<userid>` → sorted set of the user's handles scored by their absolute
   expiry, for "log out everywhere". A sorted set (not a set) because Redis
   keeps small ones as a compact ziplist and lets us prune expired members by
@@ -13,11 +16,15 @@ Layout (docs/internal-api.md):
 
 The hot path is `touch`: a single GETEX both reads the session and restarts its
 idle timeout, so the gateway pays one Redis round trip per authenticated request.
+"Last seen" costs the hot path nothing: the idle TTL restarts at every use,
+so the last use was `idle_timeout - remaining TTL` ago (`list_for_user`).
 """
 
 from __future__ import annotations
 
+import json
 import math
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +38,7 @@ from latchkey.tokens import Principal
 Clock = Callable[[], float]
 _SEP = "|"
 _LIST_SEP = ","
+_PUBLIC_ID = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +76,30 @@ def storage_id(session_id: str) -> bytes:
 
 def session_entry(session_id: str) -> bytes:
     return b"s:" + storage_id(session_id)
+
+
+def session_meta_entry(session_id: str) -> bytes:
+    return b"sm:" + storage_id(session_id)
+
+
+def public_id(session_id: str) -> str:
+    """The id the sessions list shows and `DELETE /api/1/auth/sessions/{id}` takes: the storage id, in hex.
+
+    It names a session without being able to act as one: the sesskey cannot be
+    recovered from it, and a user can only end sessions in their own index.
+    """
+    return session_id[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionView:
+    """A live session as the sessions list shows it."""
+
+    id: str  # public_id
+    session: Session
+    last_seen_at: float
+    address: str | None
+    user_agent: str | None
 
 
 def user_index_entry(user_id: int) -> str:
@@ -141,7 +173,15 @@ class SessionStore:
         self._idle_ms = max(1, round(idle_timeout * 1000))
 
     async def create(
-        self, *, user_id: int, org_id: int | None, role: str, perms: frozenset[str] | set[str] | tuple[str, ...], amr: tuple[str, ...] | list[str]
+        self,
+        *,
+        user_id: int,
+        org_id: int | None,
+        role: str,
+        perms: frozenset[str] | set[str] | tuple[str, ...],
+        amr: tuple[str, ...] | list[str],
+        address: str | None = None,
+        user_agent: str | None = None,
     ) -> tuple[str, Session]:
         """A new session under a new random sesskey (never reused: fixation is impossible)."""
         perms, amr = frozenset(perms), tuple(amr)
@@ -165,6 +205,9 @@ class SessionStore:
         index = user_index_entry(user_id)
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.set(session_entry(session.id), value, px=first_ttl_ms)
+            if address or user_agent:
+                meta = json.dumps({"a": address, "u": user_agent}, separators=(",", ":"))
+                pipe.set(session_meta_entry(session.id), meta, px=max(1, round(self.absolute_lifetime * 1000)))
             # Members past their absolute expiry can no longer exist: drop them as we add.
             pipe.zremrangebyscore(index, "-inf", math.floor(now))
             pipe.zadd(index, {storage_id(session.id): math.ceil(session.expires_at)})
@@ -211,10 +254,50 @@ class SessionStore:
         found = await self.inspect(session_id)
         return found[1] if found else None
 
-    async def destroy(self, session_id: str) -> None:
+    async def destroy(self, session_id: str) -> bool:
+        """End one session; False when it was not alive."""
         raw = await self._redis.getdel(session_entry(session_id))
-        if raw is not None:
-            await self._redis.zrem(user_index_entry(decode(session_id, raw).user_id), storage_id(session_id))
+        if raw is None:
+            return False
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.zrem(user_index_entry(decode(session_id, raw).user_id), storage_id(session_id))
+            pipe.delete(session_meta_entry(session_id))
+            await pipe.execute()
+        return True
+
+    async def list_for_user(self, user_id: int) -> list[SessionView]:
+        """The user's live sessions, newest first, with when each was last used (from its idle TTL)."""
+        members = await self._redis.zrange(user_index_entry(user_id), 0, -1)
+        if not members:
+            return []
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for member in members:
+                pipe.get(b"s:" + member)
+                pipe.pttl(b"s:" + member)
+                pipe.get(b"sm:" + member)
+            answers = await pipe.execute()
+        now = self._clock()
+        found = []
+        for index, member in enumerate(members):
+            raw, pttl, meta_raw = answers[3 * index : 3 * index + 3]
+            if raw is None or pttl is None or pttl < 0:
+                continue
+            session = decode(member.hex(), raw)  # a 32-hex id names the same keys as the full handle
+            if now >= session.expires_at:
+                continue
+            meta = json.loads(meta_raw) if meta_raw else {}
+            idle_for = max(0.0, self.idle_timeout - pttl / 1000)
+            last_seen = min(now, max(session.authenticated_at, now - idle_for))
+            found.append(SessionView(member.hex(), session, last_seen, meta.get("a"), meta.get("u")))
+        return sorted(found, key=lambda view: view.session.authenticated_at, reverse=True)
+
+    async def destroy_by_public_id(self, user_id: int, session_public_id: str) -> bool:
+        """End the user's session with this public id; False when the user has no such live session."""
+        if not _PUBLIC_ID.fullmatch(session_public_id):
+            return False
+        if await self._redis.zscore(user_index_entry(user_id), bytes.fromhex(session_public_id)) is None:
+            return False
+        return await self.destroy(session_public_id)
 
     async def destroy_all(self, user_id: int, *, except_id: str | None = None) -> int:
         """End every session of the user (but `except_id`); returns how many were alive."""
@@ -228,5 +311,7 @@ class SessionStore:
             for member in doomed:
                 pipe.delete(b"s:" + member)
             pipe.zrem(index, *doomed)
+            for member in doomed:
+                pipe.delete(b"sm:" + member)
             results = await pipe.execute()
-        return sum(results[:-1])
+        return sum(results[: len(doomed)])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from latchkey.mail import MailSettings
 from latchkey.settings import CommonSettings, Env, load_environment
 
 from . import SERVICE
@@ -31,13 +32,22 @@ class Settings:
     mfa_token_ttl: int
     totp_issuer: str
     mfa_required_for_handoff: bool
+    # account self-service (SPEC.md §7)
+    mail: MailSettings
+    password_reset_ttl: float
+    email_verification_ttl: float
+    require_verified_email: bool  # password sign-in (and Basic) refused with email_not_verified until verified
+    mail_max_per_email: int  # reset / verification mails per email (and per user) per hour
+    mail_max_per_address: int  # reset requests per client address per hour
+    event_retention_days: float
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = Env(load_environment(environ))
         max_failures = env.int("LOGIN_MAX_FAILURES", 5, minimum=1)
+        common = CommonSettings.from_env(env, service=SERVICE, default_port=8081)
         return cls(
-            common=CommonSettings.from_env(env, service=SERVICE, default_port=8081),
+            common=common,
             idle_timeout=env.float("SESSION_IDLE_TIMEOUT", 20 * 60, minimum=0.1),
             absolute_lifetime=env.float("SESSION_ABSOLUTE_LIFETIME", 12 * 3600, minimum=0.1),
             secrets_key=env.secret_bytes("SECRETS_KEY", length=32),
@@ -53,4 +63,11 @@ class Settings:
             mfa_token_ttl=env.int("MFA_TOKEN_TTL", 300, minimum=1),
             totp_issuer=env.str("TOTP_ISSUER", "Latchkey"),
             mfa_required_for_handoff=env.bool("MFA_REQUIRED_FOR_HANDOFF", False),
+            mail=MailSettings.from_env(env, public_url=common.public_url),
+            password_reset_ttl=env.float("PASSWORD_RESET_TTL", 30 * 60, minimum=1),
+            email_verification_ttl=env.float("EMAIL_VERIFICATION_TTL", 24 * 3600, minimum=1),
+            require_verified_email=env.bool("REQUIRE_VERIFIED_EMAIL", False),
+            mail_max_per_email=env.int("MAIL_MAX_PER_EMAIL", 5, minimum=1),
+            mail_max_per_address=env.int("MAIL_MAX_PER_ADDRESS", 20, minimum=1),
+            event_retention_days=env.float("EVENT_RETENTION_DAYS", 90, minimum=0.0001),
         )

@@ -9,7 +9,7 @@ import asyncpg
 
 from latchkey.errors import Conflict, NotFound
 
-from . import repository
+from . import email_verification, repository
 from .api_keys import new_api_key
 from .context import Context
 from .credentials import new_credential_version, revoke_cached
@@ -30,6 +30,7 @@ def user_out(user: UserRecord) -> dict[str, Any]:
         "picture": user.picture,
         "disabled": user.disabled,
         "hasPassword": user.password_hash is not None,
+        "emailVerified": user.email_verified,
         "createdAt": user.created_at.isoformat(),
         "updatedAt": user.updated_at.isoformat(),
     }
@@ -45,6 +46,7 @@ def account_user(user: UserRecord) -> dict[str, Any]:
         "partnerid": user.partnerid or 0,
         "userName": user.user_name,
         "picture": user.picture,
+        "emailVerified": user.email_verified,
     }
 
 
@@ -98,6 +100,7 @@ async def create_user(
         except asyncpg.UniqueViolationError as error:
             raise (_email_taken(error) or error) from None
     log.info("user created", extra={"fields": {"userid": user.userid, "partnerid": partnerid}})
+    await email_verification.send_verification(ctx, user)
     return user
 
 
@@ -135,6 +138,8 @@ async def update_profile(ctx: Context, user: UserRecord, changes: dict[str, Any]
     if role_changed:
         # Sessions carry the role too; a demoted admin must not keep admin sessions.
         await ctx.sessions.destroy_all(user.userid)
+    if email_changed:
+        await email_verification.send_verification(ctx, updated)
     return updated
 
 

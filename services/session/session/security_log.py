@@ -1,0 +1,59 @@
+"""The user's security log (SPEC.md §7): what the session service records, and reading it back.
+
+Event names are listed here, once. A row never holds a secret: only the names
+below, ids, counts, addresses, user agents and methods.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from latchkey.security_events import Client, Db, Event
+
+from .context import Context
+from .repository import UserRecord
+
+LOGIN_SUCCEEDED = "login.succeeded"
+LOGIN_FAILED = "login.failed"  # a known account, a wrong password (or a locked or unverified one)
+LOGOUT = "logout"
+LOGOUT_EVERYWHERE = "logout.everywhere"
+SESSION_REVOKED = "session.revoked"  # one session ended from the sessions list
+PASSWORD_CHANGED = "password.changed"
+PASSWORD_SET_BY_OPERATOR = "password.set_by_operator"
+PASSWORD_RESET_REQUESTED = "password.reset_requested"
+PASSWORD_RESET = "password.reset"
+API_KEY_REGENERATED = "api_key.regenerated"
+EMAIL_VERIFICATION_SENT = "email.verification_sent"
+EMAIL_VERIFIED = "email.verified"
+
+
+async def record(
+    ctx: Context,
+    event: str,
+    user: UserRecord | None = None,
+    *,
+    user_id: int | None = None,
+    org_id: int | None = None,
+    client: Client | None,
+    method: str | None,
+    db: Db | None = None,
+    actor: str | None = None,
+    subject: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """One row; pass `db` (a connection in a transaction) to commit it with the change it records."""
+    await ctx.events.record(
+        db or ctx.db,
+        event,
+        client=client,
+        method=method,
+        user_id=user.userid if user else user_id,
+        org_id=user.partnerid if user else org_id,
+        actor=actor,
+        subject=subject,
+        detail=detail,
+    )
+
+
+async def user_events(ctx: Context, userid: int, *, limit: int, cursor: int | None) -> tuple[list[Event], str | None]:
+    return await ctx.events.page(ctx.db, column="user_id", value=userid, limit=limit, before=cursor)

@@ -22,6 +22,7 @@ from multidict import MultiDict
 from latchkey.cookies import set_session_cookie
 from latchkey.errors import BadRequest, InvalidRefreshToken, LatchkeyError, NotFound, Unauthenticated
 from latchkey.inputs import is_safe_return_path
+from latchkey.security_events import Client
 
 from ..keys import ORG_CLIENT, SETTINGS
 from .render import with_page_headers
@@ -78,11 +79,16 @@ async def exchange_refresh_token(request: web.Request, token: str) -> dict:
         raise InvalidRefreshToken(SPENT_LINK)
     try:
         _status, answer = await request.app[ORG_CLIENT].call(
-            "POST", "/internal/refresh-tokens/exchange", json_body={"refreshToken": token}
+            "POST", "/internal/refresh-tokens/exchange", json_body={"refreshToken": token, "client": _browser(request)}
         )
     except (BadRequest, Unauthenticated, NotFound):
         raise InvalidRefreshToken(SPENT_LINK) from None
     return answer
+
+
+def _browser(request: web.Request) -> dict:
+    """Who is signing in, for the user's sessions list and the organization's log (never a credential)."""
+    return Client.of_values(request.remote, request.headers.get("User-Agent")).to_json()
 
 
 def without_refresh_token(request: web.Request) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 from .errors import BadGateway, NotFound
 from .internal_client import ServiceClient
+from .security_events import Client
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,9 +105,17 @@ class SessionClient:
 
     # --- sessions for org-provisioning and oidc-link ---
 
-    async def start_session(self, user_id: int, *, amr: list[str], perms: list[str]) -> NewSession:
-        """A new session; NotFound for an unknown user, Forbidden when disabled, Conflict `user_changed`."""
-        body = await self._post("/internal/sessions", {"userId": user_id, "amr": amr, "perms": perms})
+    async def start_session(
+        self, user_id: int, *, amr: list[str], perms: list[str], client: Client | None = None
+    ) -> NewSession:
+        """A new session; NotFound for an unknown user, Forbidden when disabled, Conflict `user_changed`.
+
+        `client` (the browser signing in) is what the user's sessions list and security log will show.
+        """
+        request: dict[str, Any] = {"userId": user_id, "amr": amr, "perms": perms}
+        if client is not None:
+            request["client"] = client.to_json()
+        body = await self._post("/internal/sessions", request)
         sesskey, expires_in = body.get("sesskey"), body.get("expiresIn")
         if not isinstance(sesskey, str) or not _is_int(expires_in):
             raise BadGateway()

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from latchkey import migrations, storage
+from latchkey import migrations, security_events, storage
 from latchkey.errors import envelope_by_path
 from latchkey.health import postgres_ready, redis_ready
 from latchkey.internal_client import ServiceClient
@@ -17,7 +17,7 @@ from latchkey.session_client import SessionClient
 from latchkey.tokens import TokenSigner
 from latchkey.web import create_app
 
-from . import MIGRATIONS, SCHEMA, SERVICE
+from . import MIGRATIONS, SCHEMA, SERVICE, activity
 from .keys import SECRET_BOX, SESSION_CLIENT, SETTINGS
 from .routes import ROUTES
 from .settings import Settings
@@ -45,5 +45,10 @@ def init_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(migrations.require_current(SCHEMA, MIGRATIONS))
     app.cleanup_ctx.append(storage.redis_ctx(settings.common))
     app.cleanup_ctx.append(session_client_ctx(settings))
+    app.cleanup_ctx.append(
+        security_events.retention_ctx(
+            lambda _app: activity.EVENTS, lambda app: app[storage.PG_POOL], retention_days=settings.event_retention_days
+        )
+    )
     app.router.add_routes(ROUTES)
     return app

@@ -6,13 +6,14 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from latchkey.identity import principal_of, require_service
+from latchkey.identity import PRINCIPAL_KEY, principal_of, require_service
 from latchkey.inputs import limit_param, opaque_cursor, read_json_object
+from latchkey.security_events import Client, event_cursor
 from latchkey.session_client import NewSession
 from latchkey.storage import PG_POOL, REDIS
 from latchkey.tokens import Principal
 
-from . import access, org_api_keys, organizations, refresh_tokens, users
+from . import access, activity, org_api_keys, organizations, refresh_tokens, users
 from .keys import SECRET_BOX, SESSION_CLIENT, SETTINGS
 from .openapi import DOCUMENT
 from .repository import OrganizationRow
@@ -31,10 +32,20 @@ async def _authorized_org(request: web.Request, policy: Policy) -> OrganizationR
 # --- organization API: users (server-to-server) ---
 
 
+async def _record(request: web.Request, event: str, org: OrganizationRow, **facts: Any) -> None:
+    """One row of the organization's security log for what this request just did."""
+    await activity.record(
+        request.app[PG_POOL], event, org, principal=request.get(PRINCIPAL_KEY), client=Client.of(request), **facts
+    )
+
+
 async def update_user(request: web.Request) -> web.Response:
     org = await _authorized_org(request, access.require_org_key)
     body = await read_json_object(request)
     created, user = await users.provision_user(request.app[SESSION_CLIENT], org, request.match_info["userName"], body)
+    fields = sorted(key for key in body if key in users.PROFILE_FIELDS)
+    await _record(request, activity.USER_PROVISIONED, org, user_id=user["id"], subject=user["userName"],
+                  detail={"created": created, "fields": fields})
     return web.json_response(user, status=201 if created else 200)
 
 
@@ -45,6 +56,7 @@ async def generate_token(request: web.Request) -> web.Response:
         request.app[REDIS], request.app[SESSION_CLIENT], org, request.match_info["userName"], ttl
     )
     login_url = request.app[SETTINGS].common.public_url + "/?refresh-token=" + token
+    await _record(request, activity.REFRESH_TOKEN_ISSUED, org, subject=request.match_info["userName"])
     return web.json_response(
         {"refreshToken": token, "expiresIn": refresh_tokens.expires_in(ttl), "loginUrl": login_url}, status=201
     )
@@ -66,6 +78,7 @@ async def get_user(request: web.Request) -> web.Response:
 async def delete_user(request: web.Request) -> web.Response:
     org = await _authorized_org(request, access.require_org_key)
     await users.deprovision_user(request.app[SESSION_CLIENT], org, request.match_info["userName"])
+    await _record(request, activity.USER_DEPROVISIONED, org, subject=request.match_info["userName"])
     return web.Response(status=204)
 
 
@@ -85,7 +98,9 @@ async def get_settings(request: web.Request) -> web.Response:
 
 async def patch_settings(request: web.Request) -> web.Response:
     org = await _authorized_org(request, access.require_admin_session)
-    updated = await organizations.change_settings(request.app[PG_POOL], org, await read_json_object(request))
+    changes = await read_json_object(request)
+    updated = await organizations.change_settings(request.app[PG_POOL], org, changes)
+    await _record(request, activity.SETTINGS_CHANGED, org, detail={"fields": sorted(changes)})
     return web.json_response(organizations.settings_view(updated))
 
 
@@ -97,20 +112,34 @@ async def get_integrations(request: web.Request) -> web.Response:
 async def rotate_api_key(request: web.Request) -> web.Response:
     org = await _authorized_org(request, access.require_admin_session)
     api_key = await org_api_keys.rotate(request.app[PG_POOL], request.app[REDIS], request.app[SECRET_BOX], org)
+    await _record(request, activity.API_KEY_ROTATED, org)
     return web.json_response({"apiKey": api_key})
+
+
+async def list_events(request: web.Request) -> web.Response:
+    org = await _authorized_org(request, access.require_admin_session)
+    limit = limit_param(request, default=users.DEFAULT_LIMIT, maximum=users.MAX_LIMIT)
+    events, next_cursor = await activity.org_events(request.app[PG_POOL], org, limit=limit, cursor=event_cursor(request))
+    return web.json_response({"events": [event.out() for event in events], "nextCursor": next_cursor})
 
 
 # --- refresh-token exchange ---
 
 
-async def _exchange(request: web.Request) -> tuple[NewSession, OrganizationRow]:
-    body = await read_json_object(request)
+async def _exchange(request: web.Request, body: dict[str, Any], client: Client) -> tuple[NewSession, OrganizationRow]:
     token = body.get("refreshToken")
-    return await refresh_tokens.exchange(request.app[REDIS], request.app[PG_POOL], request.app[SESSION_CLIENT], token)
+    session, org = await refresh_tokens.exchange(
+        request.app[REDIS], request.app[PG_POOL], request.app[SESSION_CLIENT], token, client
+    )
+    await activity.record(
+        request.app[PG_POOL], activity.HANDOFF_COMPLETED, org, principal=None, client=client,
+        user_id=session.user.userid, subject=session.user.user_name, method="org_sso",
+    )
+    return session, org
 
 
 async def exchange_refresh_token(request: web.Request) -> web.Response:
-    session, org = await _exchange(request)
+    session, org = await _exchange(request, await read_json_object(request), Client.of(request))
     user = users.org_user_view(session.user, org)
     return web.json_response({"sessionToken": session.sesskey, "expiresIn": session.expires_in, "user": user})
 
@@ -137,5 +166,6 @@ async def internal_get_organization(request: web.Request) -> web.Response:
 
 async def internal_exchange_refresh_token(request: web.Request) -> web.Response:
     require_service(request, "gateway")
-    session, _org = await _exchange(request)
+    body = await read_json_object(request)
+    session, _org = await _exchange(request, body, Client.from_json(body.get("client")))
     return web.json_response(session.to_json())

@@ -17,6 +17,7 @@ from latchkey.errors import Conflict, Forbidden, InvalidRefreshToken, NotFound
 from latchkey.inputs import storable_text
 from latchkey.security import lookup_hash, url_token
 from latchkey.session_client import NewSession, SessionClient
+from latchkey.security_events import Client
 
 from . import repository, users
 from .repository import Executor, OrganizationRow
@@ -48,7 +49,7 @@ async def take(cache: redis.Redis, token: object) -> dict[str, Any] | None:
 
 
 async def exchange(
-    cache: redis.Redis, db: Executor, directory: SessionClient, token: object
+    cache: redis.Redis, db: Executor, directory: SessionClient, token: object, client: Client | None = None
 ) -> tuple[NewSession, OrganizationRow]:
     """Spend the token on a new session (amr org_sso); returns the session and the organization."""
     claim = await take(cache, token)
@@ -60,7 +61,7 @@ async def exchange(
     if user is None or user.userid != claim["userId"] or user.disabled or user.partnerid != org.id:
         raise InvalidRefreshToken()
     try:
-        session = await directory.start_session(claim["userId"], amr=SESSION_AMR, perms=SESSION_PERMS)
+        session = await directory.start_session(claim["userId"], amr=SESSION_AMR, perms=SESSION_PERMS, client=client)
     except (Forbidden, NotFound):  # disabled or deleted since the check above
         raise InvalidRefreshToken() from None
     return session, org

@@ -26,6 +26,7 @@ ROUTES = [
     web.patch(ORG + "/settings", handlers.patch_settings),  # admin
     web.get(ORG + "/integrations", handlers.get_integrations),  # admin
     web.post(ORG + "/integrations/api-key", handlers.rotate_api_key),  # admin
+    web.get(ORG + "/events", handlers.list_events),  # admin
     web.post("/api/auth/refresh-token", handlers.exchange_refresh_token),  # public
     web.get("/openapi.json", handlers.openapi_document),  # public
     web.post("/internal/org-keys/verify", handlers.internal_verify_org_key),  # gateway

@@ -15,6 +15,7 @@ class Settings:
     session_urls: tuple[str, ...]
     secrets_key: bytes
     refresh_token_ttl: float
+    event_retention_days: float  # the organization's security log keeps this long
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -25,4 +26,5 @@ class Settings:
             # Seals org API keys at rest; they are shown again on the Integrations page.
             secrets_key=env.secret_bytes("SECRETS_KEY", length=32),
             refresh_token_ttl=env.float("REFRESH_TOKEN_TTL", 300, minimum=0.5),
+            event_retention_days=env.float("EVENT_RETENTION_DAYS", 90, minimum=0.0001),
         )

@@ -29,7 +29,7 @@ async def owners(start_system, base_env):
 
 
 def concrete(path: str) -> str:
-    return re.sub(r"\{(\w+)\}", lambda m: {"orgId": "acme", "userName": "ada", "issuer": "google"}[m.group(1)], path)
+    return re.sub(r"\{(\w+)\}", lambda m: {"orgId": "acme", "userName": "ada", "issuer": "google", "id": "0" * 32}[m.group(1)], path)
 
 
 async def test_each_public_and_user_route_is_forwarded_to_its_owner(owners, sessions, http):
@@ -67,6 +67,9 @@ def test_the_table_covers_the_three_families_once_each():
     assert public == {
         ("POST", "/api/1/auth/session"),
         ("POST", "/api/1/auth/session/mfa"),
+        ("POST", "/api/1/auth/password-reset"),
+        ("POST", "/api/1/auth/password-reset/confirm"),
+        ("POST", "/api/1/auth/email-verification/confirm"),
         ("POST", "/api/auth/refresh-token"),
         ("GET", "/api/v1/sso/providers"),
         ("GET", "/api/v1/sso/callback"),

@@ -95,6 +95,26 @@ class Event:
         }
 
 
+# The OpenAPI schema of `Event.out()`, shared by both services' documents.
+EVENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "event", "occurredAt", "ip", "userAgent", "method", "requestId", "detail"],
+    "properties": {
+        "id": {"type": "string"},
+        "event": {"type": "string", "description": "login.succeeded, login.failed, logout, password.reset, session.revoked, ..."},
+        "occurredAt": {"type": "string", "format": "date-time"},
+        "userId": {"type": ["integer", "null"]},
+        "actor": {"type": ["string", "null"], "description": "Who acted when not the user: 'operator', 'org_key', 'user:<id>'."},
+        "subject": {"type": ["string", "null"], "description": "What it acted on: a session id, a userName."},
+        "ip": {"type": ["string", "null"]},
+        "userAgent": {"type": ["string", "null"]},
+        "method": {"type": ["string", "null"]},
+        "requestId": {"type": ["string", "null"]},
+        "detail": {"type": "object"},
+    },
+}
+
+
 _COLUMNS = "id, event, occurred_at, user_id, org_id, actor, subject, address, user_agent, method, request_id, detail"
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from latchkey.errors import PROBLEM_SCHEMA
+from latchkey.security_events import EVENT_SCHEMA
 from latchkey.user_fields import NAME_MAX, ROLES
 
 from .users import MAX_LIMIT
@@ -63,6 +64,15 @@ _USER = {
 
 _SCHEMAS = {
     "Problem": PROBLEM_SCHEMA,
+    "SecurityEvent": EVENT_SCHEMA,
+    "EventPage": {
+        "type": "object",
+        "required": ["events", "nextCursor"],
+        "properties": {
+            "events": {"type": "array", "items": {"$ref": "#/components/schemas/SecurityEvent"}},
+            "nextCursor": {"type": ["string", "null"]},
+        },
+    },
     "OrganizationUser": _USER,
     "UserUpdate": {
         "type": "object",
@@ -225,6 +235,15 @@ PATHS = {
             "Rotate the organization API key; the old key stops working at once",
             _ADMIN,
             {"200": _json("OrganizationApiKey", "The new key"), **_errors(401, 403, 404)},
+        ),
+    },
+    "/api/organization/{orgId}/events": {
+        "parameters": [_ORG_ID],
+        "get": _op(
+            "The organization's security log, newest first: provisioning, generate-token, handoffs, key rotation, settings",
+            _ADMIN,
+            {"200": _json("EventPage", "A page"), **_errors(400, 401, 403, 404)},
+            parameters=_PAGE_PARAMETERS,
         ),
     },
     "/api/auth/refresh-token": {

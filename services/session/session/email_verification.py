@@ -7,12 +7,19 @@ the link is opened, it verifies nothing. Changing the email clears the flag
 
 from __future__ import annotations
 
+import logging
+
+import redis.asyncio as redis
+
 from latchkey.errors import BadRequest, Conflict, NotFound
 from latchkey.security_events import Client
 
 from . import mails, repository, security_log
 from .context import Context
 from .repository import UserRecord
+
+
+log = logging.getLogger("session.email_verification")
 
 
 class InvalidVerificationToken(BadRequest):
@@ -32,6 +39,18 @@ async def send_verification(ctx: Context, user: UserRecord, client: Client | Non
     )
     await security_log.record(ctx, security_log.EMAIL_VERIFICATION_SENT, user, client=client, method=method)
     return True
+
+
+async def offer_verification(ctx: Context, user: UserRecord) -> None:
+    """After a user is created or given a new email: a link, if mail can be queued now.
+
+    The user exists either way; when Redis is out of reach the mail is skipped
+    (logged) and the user can ask for one from the account page.
+    """
+    try:
+        await send_verification(ctx, user)
+    except (redis.RedisError, OSError) as error:
+        log.warning("verification mail not queued", extra={"fields": {"userid": user.userid, "error": type(error).__name__}})
 
 
 async def request_verification(ctx: Context, userid: int, client: Client, method: str | None) -> bool:

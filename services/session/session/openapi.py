@@ -226,7 +226,7 @@ OPENAPI: dict[str, Any] = {
             },
             "User": {
                 "type": "object",
-                "required": ["userid", "email", "name", "role", "partnerid", "userName", "picture"],
+                "required": ["userid", "email", "name", "role", "partnerid", "userName", "picture", "emailVerified"],
                 "properties": {
                     "userid": {"type": "integer"},
                     "email": {"type": "string"},
@@ -235,6 +235,7 @@ OPENAPI: dict[str, Any] = {
                     "partnerid": {"type": "integer"},
                     "userName": {"type": ["string", "null"]},
                     "picture": {"type": ["string", "null"]},
+                    "emailVerified": {"type": "boolean"},
                 },
             },
             "CurrentSession": {
@@ -283,12 +284,15 @@ OPENAPI: dict[str, Any] = {
 }
 
 
-def _with_lifecycle(document: dict[str, Any]) -> dict[str, Any]:
-    from . import openapi_lifecycle  # it reuses the helpers above
-
-    for path, operations in openapi_lifecycle.PATHS.items():
-        document["paths"].setdefault(path, {}).update(operations)
+def _with_parts(document: dict[str, Any], *parts: Any) -> dict[str, Any]:
+    """The routes other modules describe (they reuse the helpers above), merged path by path."""
+    for part in parts:
+        for path, operations in part.PATHS.items():
+            document["paths"].setdefault(path, {}).update(operations)
+        document["components"]["schemas"].update(getattr(part, "SCHEMAS", {}))
     return document
 
 
-OPENAPI = _with_lifecycle(OPENAPI)
+from . import openapi_lifecycle, openapi_self_service  # noqa: E402 - they import the helpers above
+
+OPENAPI = _with_parts(OPENAPI, openapi_lifecycle, openapi_self_service)

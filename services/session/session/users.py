@@ -100,7 +100,7 @@ async def create_user(
         except asyncpg.UniqueViolationError as error:
             raise (_email_taken(error) or error) from None
     log.info("user created", extra={"fields": {"userid": user.userid, "partnerid": partnerid}})
-    await email_verification.send_verification(ctx, user)
+    await email_verification.offer_verification(ctx, user)
     return user
 
 
@@ -139,7 +139,7 @@ async def update_profile(ctx: Context, user: UserRecord, changes: dict[str, Any]
         # Sessions carry the role too; a demoted admin must not keep admin sessions.
         await ctx.sessions.destroy_all(user.userid)
     if email_changed:
-        await email_verification.send_verification(ctx, updated)
+        await email_verification.offer_verification(ctx, updated)
     return updated
 
 

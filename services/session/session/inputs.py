@@ -1,4 +1,4 @@
-"""Reading requests beyond latchkey.inputs: required fields, the caller and the client address."""
+"""Reading requests beyond latchkey.inputs: required fields, the caller, timestamps and the account envelope."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from aiohttp import web
 
 from latchkey.errors import Forbidden, ForbiddenAuthMethod, ValidationFailed
 from latchkey.identity import principal_of
-from latchkey.inputs import storable_text
 from latchkey.tokens import Principal
 
 
@@ -19,11 +18,6 @@ def strings(body: dict[str, Any], *names: str) -> tuple[str, ...]:
     if missing:
         raise ValidationFailed(missing)
     return tuple(body[name] for name in names)
-
-
-def client_address(request: web.Request) -> str | None:
-    """The gateway puts the client's address in X-Real-IP; without it (or unusable as a Redis key), the peer."""
-    return storable_text(request.headers.get("X-Real-IP")) or request.remote
 
 
 def user_principal(request: web.Request, *, refuse_api_key: bool = False) -> tuple[Principal, int]:

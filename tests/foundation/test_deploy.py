@@ -77,7 +77,13 @@ def test_compose_refuses_to_start_without_a_signing_key(tmp_path):
 
 def test_only_the_gateway_is_published(compose):
     published = {name for name, service in compose["services"].items() if service.get("ports")}
-    assert published == {"gateway"}
+    assert published == {"gateway", "mailpit"}
+    # Mailpit's inbox holds reset links: reachable from this host only.
+    assert all(str(port).startswith("127.0.0.1:") for port in compose["services"]["mailpit"]["ports"])
+
+
+def test_the_services_send_mail_to_mailpit_unless_told_otherwise(compose):
+    assert compose["services"]["session"]["environment"]["SMTP_URL"] == "smtp://mailpit:1025"
 
 
 def test_every_built_image_names_an_existing_dockerfile_and_a_declared_console_script(compose):

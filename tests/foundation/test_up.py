@@ -175,6 +175,14 @@ def test_up_serves_the_demo_stops_cleanly_on_ctrl_c_and_keeps_it_across_restarts
         org_line = DEMO_ORG_LINE.search(first.output)
         user_line = DEMO_USER_LINE.search(first.output)
         assert org_line and user_line, first.output
+        # The demo user's confirmation mail reached the local catcher, saved under <data>/mail/, named without its link.
+        deadline = time.monotonic() + 20
+        while not list(Path(data_dir, "mail").glob("*.eml")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        (saved,) = Path(data_dir, "mail").glob("*.eml")
+        assert b"/verify-email?token=" in saved.read_bytes()
+        mail_line = next(line for line in first.lines if line.startswith("latchkey: mail to demo@example.com saved as"))
+        assert mail_line.endswith(str(saved)) and "token" not in mail_line
         # The leftover check below can see a running system (PostgreSQL, Redis, services, ports).
         running = _leftovers(data_dir, ports)
         assert len([p for p in running if p.startswith("port")]) == len(ports), running

@@ -44,8 +44,8 @@ async def login(request: web.Request) -> web.Response:
 
 # The account page's sections beyond profile and API key: one template partial and one script each,
 # so a feature adds its own files here instead of growing account.html and account.js.
-ACCOUNT_SECTIONS = ("account_mfa.html",)
-ACCOUNT_SCRIPTS = ("account.js", "account_mfa.js")
+ACCOUNT_SECTIONS = ("account_mfa.html", "account_security.html")
+ACCOUNT_SCRIPTS = ("account.js", "account_mfa.js", "password_strength.js", "security_log.js", "account_security.js")
 
 
 async def account(request: web.Request) -> web.Response:
@@ -69,7 +69,9 @@ async def organization_integrations(request: web.Request) -> web.Response:
     return _organization_page(request, "org_integrations.html", "Integrations", current="integrations")
 
 
-def _organization_page(request: web.Request, name: str, title: str, *, current: str) -> web.Response:
+def _organization_page(
+    request: web.Request, name: str, title: str, *, current: str, script: str | tuple[str, ...] = "organization.js"
+) -> web.Response:
     """An organization admin page: its tabs, and controls its script shows once the admin API answers."""
     org_id = request.match_info["orgId"]
     tabs = fill(
@@ -77,9 +79,29 @@ def _organization_page(request: web.Request, name: str, title: str, *, current: 
         org_id=org_id,
         settings_current=Markup('aria-current="page"' if current == "settings" else ""),
         integrations_current=Markup('aria-current="page"' if current == "integrations" else ""),
+        activity_current=Markup('aria-current="page"' if current == "activity" else ""),
     )
     return signed_in_only(request) or render_page(
-        name, title=title, script="organization.js", data={"org-id": org_id}, org_id=org_id, tabs=tabs
+        name, title=title, script=script, data={"org-id": org_id}, org_id=org_id, tabs=tabs
+    )
+
+
+async def forgot_password(_request: web.Request) -> web.Response:
+    return render_page("forgot_password.html", title="Forgot password", script="forgot_password.js")
+
+
+async def reset_password(_request: web.Request) -> web.Response:
+    # The token stays in the query for the page's script, which removes it from the address bar first thing.
+    return render_page("reset_password.html", title="Choose a new password", script=("password_strength.js", "reset_password.js"))
+
+
+async def verify_email(_request: web.Request) -> web.Response:
+    return render_page("verify_email.html", title="Confirm your email", script="verify_email.js")
+
+
+async def organization_activity(request: web.Request) -> web.Response:
+    return _organization_page(
+        request, "org_activity.html", "Activity", current="activity", script=("security_log.js", "org_activity.js")
     )
 
 

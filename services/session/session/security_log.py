@@ -14,7 +14,7 @@ from .context import Context
 from .repository import UserRecord
 
 LOGIN_SUCCEEDED = "login.succeeded"
-LOGIN_FAILED = "login.failed"  # a known account, a wrong password (or a locked or unverified one)
+LOGIN_FAILED = "login.failed"  # a known account: wrong password, disabled, or email not verified
 LOGOUT = "logout"
 LOGOUT_EVERYWHERE = "logout.everywhere"
 SESSION_REVOKED = "session.revoked"  # one session ended from the sessions list

@@ -1,4 +1,4 @@
--- Account self-service (SPEC.md §7): a verified email, and the security log.
+-- Account self-service (SPEC.md §7): a verified email, and the security log. (0003: 0002 is two-factor's, landing beside it.)
 -- Applied with search_path = session, public.
 
 -- When the current email was proven to reach the user; NULL until then, and again after a change.

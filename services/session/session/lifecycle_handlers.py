@@ -6,9 +6,10 @@ from aiohttp import web
 
 from latchkey.cookies import clear_session_cookie
 from latchkey.inputs import read_json_object
+from latchkey.security_events import Client
 
 from . import account_deletion, profile
-from .inputs import client_address, ok, user_principal
+from .inputs import ok, user_principal
 from .keys import CONTEXT, LINKED_ACCOUNTS
 from .users import account_user
 
@@ -24,7 +25,7 @@ async def delete_account(request: web.Request) -> web.Response:
     body = await read_json_object(request, form=True)
     ctx = request.app[CONTEXT]
     await account_deletion.delete_own_account(
-        ctx, request.app[LINKED_ACCOUNTS], userid, password=body.get("password"), address=client_address(request)
+        ctx, request.app[LINKED_ACCOUNTS], userid, password=body.get("password"), address=Client.of(request).address
     )
     response = ok({"deleted": True})
     clear_session_cookie(response, ctx.settings.common)

@@ -196,3 +196,23 @@ async def test_an_organization_handoff_or_oidc_sign_in_vouches_unless_configured
         assert response.status == status, body
     if status == 403:
         assert body["code"] == "mfa_required"
+
+
+async def test_with_mfa_required_for_handoff_a_two_factor_user_is_told_to_use_the_password_and_code(start_system, http):
+    from yarl import URL
+
+    from tests.pages.organizations import create_organization, refresh_token_for
+
+    system = await start_system(MFA_REQUIRED_FOR_HANDOFF="true", **CHEAP)
+    org = await create_organization(system, "acme", None)
+    token = (await refresh_token_for(http, system, org, "ada", name="Ada", email="ada@partner.example"))["refreshToken"]
+    exchanged = await call(http, "POST", system.gateway + "/api/auth/refresh-token", json={"refreshToken": token})
+    sesskey = exchanged["sessionToken"]  # no second factor yet: the handoff still opens a session
+    enrolment = (await call(http, "POST", system.gateway + "/api/1/users/me/mfa/totp", sesskey=sesskey))["data"]
+    code = pyotp.TOTP(enrolment["secret"]).now()
+    await call(http, "POST", system.gateway + "/api/1/users/me/mfa/totp/confirm", sesskey=sesskey, json={"code": code})
+
+    token = (await refresh_token_for(http, system, org, "ada"))["refreshToken"]
+    async with http.get(URL(f"{system.gateway}/account?refresh-token={token}", encoded=True), allow_redirects=False) as response:
+        assert response.status == 403 and "Set-Cookie" not in response.headers
+        assert "This account uses two-factor sign-in: sign in with your password and code." in await response.text()

@@ -18,6 +18,7 @@ SSO_ERROR_MESSAGES = {
     "provider_already_linked": "You have already linked an account of this provider.",
     "not_linked": "That provider account is not linked to any Latchkey user. Sign in another way, then link it from your account.",
     "user_unavailable": "That Latchkey account cannot sign in right now.",
+    "mfa_required": "This account uses two-factor sign-in: sign in with your password and code.",
 }
 _CODE_SHAPE = re.compile(r"^[a-z0-9_]{1,40}$")
 

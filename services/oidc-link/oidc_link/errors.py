@@ -24,7 +24,7 @@ class SsoFailed(LatchkeyError):
 
     Codes: invalid_state, access_denied, provider_error, token_exchange_failed,
     invalid_id_token, provider_unavailable, account_linked_elsewhere,
-    provider_already_linked, not_linked, user_unavailable, service_unavailable.
+    provider_already_linked, not_linked, user_unavailable, mfa_required (MFA_REQUIRED_FOR_HANDOFF), service_unavailable.
     """
 
     status = 400

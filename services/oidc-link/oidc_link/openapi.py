@@ -37,7 +37,7 @@ _AUTH_ERRORS = {
 _REDIRECT_NOTE = (
     "Redirects (303) to PUBLIC_URL + the return path with `sso=linked`, or with `sso_error=<code>` "
     "(invalid_state, access_denied, provider_error, token_exchange_failed, invalid_id_token, "
-    "provider_unavailable, account_linked_elsewhere, provider_already_linked, not_linked, user_unavailable, "
+    "provider_unavailable, account_linked_elsewhere, provider_already_linked, not_linked, user_unavailable, mfa_required, "
     "service_unavailable). "
     "A sign-in sets the `sesskey` cookie; failed sign-ins go to /login."
 )

@@ -39,8 +39,9 @@ async def sign_in(ctx: SsoContext, provider_id: str, subject: str, email: str | 
         # The user was deleted at the session service; the link is an orphan.
         await repository.delete_link(ctx.pool, link.user_id, provider_id)
         raise SsoFailed(code="not_linked") from None
-    except Forbidden:
-        raise SsoFailed(code="user_unavailable") from None
+    except Forbidden as error:
+        # MFA_REQUIRED_FOR_HANDOFF: a two-factor user signs in with the password and code instead.
+        raise SsoFailed(code="mfa_required" if error.code == "mfa_required" else "user_unavailable") from None
     except OWNER_FAILED:
         # The browser is mid-redirect: an error page of JSON helps nobody.
         raise SsoFailed(code="service_unavailable") from None

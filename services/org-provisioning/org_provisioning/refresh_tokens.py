@@ -62,7 +62,11 @@ async def exchange(
         raise InvalidRefreshToken()
     try:
         session = await directory.start_session(claim["userId"], amr=SESSION_AMR, perms=SESSION_PERMS, client=client)
-    except (Forbidden, NotFound):  # disabled or deleted since the check above
+    except Forbidden as error:
+        if error.code == "mfa_required":  # MFA_REQUIRED_FOR_HANDOFF: this user must use the password and code
+            raise Forbidden("This account uses two-factor sign-in: sign in with your password and code.", code="mfa_required") from None
+        raise InvalidRefreshToken() from None  # disabled since the check above
+    except NotFound:  # deleted since the check above
         raise InvalidRefreshToken() from None
     return session, org
 

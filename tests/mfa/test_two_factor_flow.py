@@ -216,3 +216,12 @@ async def test_with_mfa_required_for_handoff_a_two_factor_user_is_told_to_use_th
     async with http.get(URL(f"{system.gateway}/account?refresh-token={token}", encoded=True), allow_redirects=False) as response:
         assert response.status == 403 and "Set-Cookie" not in response.headers
         assert "This account uses two-factor sign-in: sign in with your password and code." in await response.text()
+
+
+async def test_turning_two_factor_on_and_off_is_in_the_security_log(start_system, http):
+    system = await start_system(**CHEAP)
+    totp, _recovery, sesskey = await enrolled_user(system, http)
+    await call(http, "DELETE", system.gateway + "/api/1/users/me/mfa/totp", sesskey=sesskey, json={"password": PASSWORD, "code": later_code(totp)})
+    events = (await call(http, "GET", system.gateway + "/api/1/users/me/events", sesskey=sesskey))["data"]
+    names = [event["event"] for event in events["events"]]
+    assert names[:2] == ["mfa.totp_disabled", "mfa.totp_enabled"]

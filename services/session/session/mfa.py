@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from latchkey.errors import Conflict, LatchkeyError, ValidationFailed
 from latchkey.security import lookup_hash, recovery_code
+from latchkey.security_events import Client
 
-from . import mfa_repository as store, repository, totp
+from . import mfa_repository as store, repository, security_log, totp
 from .context import Context
 from .credentials import new_credential_version, revoke_cached
 from .users import require_user
@@ -75,7 +76,9 @@ async def begin_enrolment(ctx: Context, userid: int) -> Enrolment:
     return Enrolment(secret=secret, otpauth_uri=uri, qr_svg=totp.qr_svg(uri))
 
 
-async def confirm_enrolment(ctx: Context, userid: int, code: str) -> list[str]:
+async def confirm_enrolment(
+    ctx: Context, userid: int, code: str, *, client: Client | None = None, method: str | None = None
+) -> list[str]:
     """Turn the pending factor on with its first code; returns the recovery codes (shown once, kept hashed)."""
     factor = await store.find_totp_factor(ctx.db, userid)
     if factor is None or factor.enabled:
@@ -85,13 +88,14 @@ async def confirm_enrolment(ctx: Context, userid: int, code: str) -> list[str]:
     if step is None:
         raise ValidationFailed({"code": "is not the current code of your authenticator app"}, "That code is not right.")
     codes = [recovery_code() for _ in range(RECOVERY_CODES)]
+    user = await require_user(ctx, userid)
     async with ctx.db.acquire() as conn, conn.transaction():
         if not await store.activate_totp_factor(conn, userid, secret_sealed=factor.secret_sealed, step=step):
             raise Conflict("Two-factor setup changed meanwhile; start again.", code="mfa_not_pending")
         await store.replace_recovery_codes(conn, userid, [lookup_hash(normalised_recovery_code(c)) for c in codes])
         # A new credential version, so a Basic check racing with this cannot leave a cached pass behind.
         await repository.replace_credential_version(conn, userid, new_credential_version())
-    user = await require_user(ctx, userid)
+        await security_log.record(ctx, security_log.TOTP_ENABLED, user, client=client, method=method, db=conn)
     await revoke_cached(ctx, emails=(user.email,))
     log.info("totp enabled", extra={"fields": {"userid": userid}})
     return codes
@@ -120,8 +124,11 @@ async def verify_second_factor(ctx: Context, userid: int, code: str) -> str:
     return "recovery_code"
 
 
-async def disable(ctx: Context, userid: int, *, password: str, code: str, address: str | None) -> None:
+async def disable(
+    ctx: Context, userid: int, *, password: str, code: str, client: Client | None = None, method: str | None = None
+) -> None:
     """Turn two-factor off: the password (when the user has one) and a code, both counting towards the lockout."""
+    address = client.address if client else None
     user = await require_user(ctx, userid)
     if not await store.totp_enabled(ctx.db, userid):
         raise Conflict("Two-factor sign-in is not on.", code="mfa_not_enabled")
@@ -137,4 +144,5 @@ async def disable(ctx: Context, userid: int, *, password: str, code: str, addres
         await ctx.limiter.release(user.email, address)
     async with ctx.db.acquire() as conn, conn.transaction():
         await store.delete_totp_factor(conn, userid)
+        await security_log.record(ctx, security_log.TOTP_DISABLED, user, client=client, method=method, db=conn)
     log.info("totp disabled", extra={"fields": {"userid": userid}})

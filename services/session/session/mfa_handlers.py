@@ -8,8 +8,9 @@ from latchkey.cookies import set_session_cookie
 from latchkey.errors import ForbiddenAuthMethod
 from latchkey.inputs import read_json_object
 from latchkey.security_events import Client
+from latchkey.tokens import Principal
 
-from . import authentication, mfa
+from . import account, authentication, mfa
 from .inputs import ok, strings, user_principal
 from .keys import CONTEXT
 from .users import login_user
@@ -26,12 +27,12 @@ async def complete_login(request: web.Request) -> web.Response:
     return response
 
 
-def _interactive_user(request: web.Request) -> int:
+def _interactive_user(request: web.Request) -> tuple[Principal, int]:
     """Setting factors up or down needs a signed-in person (a session), never Basic or an API key."""
     principal, userid = user_principal(request, refuse_api_key=True)
     if "oauth" not in principal.perms:
         raise ForbiddenAuthMethod("Sign in interactively to change two-factor sign-in.")
-    return userid
+    return principal, userid
 
 
 async def mfa_status(request: web.Request) -> web.Response:
@@ -41,21 +42,26 @@ async def mfa_status(request: web.Request) -> web.Response:
 
 
 async def begin_totp(request: web.Request) -> web.Response:
-    userid = _interactive_user(request)
+    _principal, userid = _interactive_user(request)
     enrolment = await mfa.begin_enrolment(request.app[CONTEXT], userid)
     return ok({"secret": enrolment.secret, "otpauthUri": enrolment.otpauth_uri, "qrSvg": enrolment.qr_svg})
 
 
 async def confirm_totp(request: web.Request) -> web.Response:
-    userid = _interactive_user(request)
+    principal, userid = _interactive_user(request)
     (code,) = strings(await read_json_object(request, form=True), "code")
-    return ok({"recoveryCodes": await mfa.confirm_enrolment(request.app[CONTEXT], userid, code)})
+    codes = await mfa.confirm_enrolment(
+        request.app[CONTEXT], userid, code, client=Client.of(request), method=account.method_of(principal)
+    )
+    return ok({"recoveryCodes": codes})
 
 
 async def disable_totp(request: web.Request) -> web.Response:
-    userid = _interactive_user(request)
+    principal, userid = _interactive_user(request)
     body = await read_json_object(request, form=True)
     (code,) = strings(body, "code")
     password = body.get("password") if isinstance(body.get("password"), str) else ""
-    await mfa.disable(request.app[CONTEXT], userid, password=password, code=code, address=Client.of(request).address)
+    await mfa.disable(
+        request.app[CONTEXT], userid, password=password, code=code, client=Client.of(request), method=account.method_of(principal)
+    )
     return ok({})

@@ -23,6 +23,8 @@ PASSWORD_SET_BY_OPERATOR = "password.set_by_operator"
 PASSWORD_RESET_REQUESTED = "password.reset_requested"
 PASSWORD_RESET = "password.reset"
 API_KEY_REGENERATED = "api_key.regenerated"
+TOTP_ENABLED = "mfa.totp_enabled"
+TOTP_DISABLED = "mfa.totp_disabled"
 EMAIL_VERIFICATION_SENT = "email.verification_sent"
 EMAIL_VERIFIED = "email.verified"
 

@@ -13,6 +13,8 @@
     "password.reset_requested": "Asked for a password reset link",
     "password.reset": "Reset the password by email",
     "api_key.regenerated": "Regenerated the API key",
+    "mfa.totp_enabled": "Turned on two-factor sign-in",
+    "mfa.totp_disabled": "Turned off two-factor sign-in",
     "email.verification_sent": "Confirmation link sent",
     "email.verified": "Confirmed the email address",
     "user.provisioned": "User provisioned",

@@ -78,6 +78,9 @@ POLICIES: tuple[RoutePolicy, ...] = (
     RoutePolicy("GET", "/api/1/users/me", SESSION, U),
     RoutePolicy("PATCH", "/api/1/users/me", SESSION, S),
     RoutePolicy("DELETE", "/api/1/users/me", SESSION, S),
+    RoutePolicy("POST", "/api/1/users", SESSION, P),  # sign-up (SIGNUP_ENABLED)
+    RoutePolicy("POST", "/api/1/users/me/email", SESSION, S),
+    RoutePolicy("POST", "/api/1/auth/email-change/confirm", SESSION, P),
     RoutePolicy("GET", "/api/1/users/me/apikey", SESSION, S),
     RoutePolicy("POST", "/api/1/users/me/apikey", SESSION, S),
     RoutePolicy("PUT", "/api/1/users/me/password", SESSION, S),

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import aiohttp
 import pytest
 
 from tests.gateway.support import sign_in
 from tests.session.conftest import CHEAP_ARGON2
 
 PASSWORD = "correct horse battery 1"
+
+
+@pytest.fixture
+async def api():
+    """A client without a cookie jar: each request carries only the credential the test gives it."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
+        yield session
 
 
 @pytest.fixture

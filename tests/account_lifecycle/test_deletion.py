@@ -41,6 +41,11 @@ async def test_deleting_the_account_ends_everything_it_had(lifecycle_system, mak
             assert response.status == 401, credential
     assert await db.fetchval("SELECT count(*) FROM session.users WHERE userid = $1", userid) == 0
     assert await db.fetchval("SELECT count(*) FROM oidc.links WHERE user_id = $1", userid) == 0
+    # The security log stays (for its retention), with no email in it: the deletion row keeps only a keyed hash.
+    rows = await db.fetch("SELECT event, detail::text AS detail FROM session.security_events WHERE user_id = $1 ORDER BY id", userid)
+    assert "login.succeeded" in {row["event"] for row in rows} and rows[-1]["event"] == "account.deleted"
+    assert "emailHash" in rows[-1]["detail"]
+    assert not any("ada@example.com" in row["detail"] for row in rows)
 
     # The address is free: a new account may use it (a new user, not the old one back).
     new_userid, _ = await make_person(lifecycle_system)

@@ -15,8 +15,10 @@ from __future__ import annotations
 import logging
 
 from latchkey.errors import Forbidden
+from latchkey.security import keyed_hash
+from latchkey.security_events import Client
 
-from . import repository
+from . import repository, security_log
 from .account import current_user
 from .context import Context
 from .linked_accounts import LinkedAccounts
@@ -32,13 +34,18 @@ class ManagedByOrganization(Forbidden):
 
 
 async def delete_own_account(
-    ctx: Context, linked_accounts: LinkedAccounts, userid: int, *, password: object, address: str | None
+    ctx: Context, linked_accounts: LinkedAccounts, userid: int, *, password: object, client: Client, method: str | None
 ) -> None:
     user = await current_user(ctx, userid)
     if user.user_name is not None:
         raise ManagedByOrganization()
-    await confirm_password(ctx, user, password, address=address)
+    await confirm_password(ctx, user, password, address=client.address)
     removed_links = await linked_accounts.forget(user.userid)
-    await repository.delete_user(ctx.db, user.userid)
+    async with ctx.db.acquire() as conn, conn.transaction():
+        await repository.delete_user(conn, user.userid)
+        # The account's security log stays for its retention (rows name the user id, never the email);
+        # this last row keeps only a keyed hash, enough to answer "was this address's account deleted?".
+        detail = {"emailHash": keyed_hash(ctx.cache_hmac_key, user.email.lower())} if user.email else {}
+        await security_log.record(ctx, security_log.ACCOUNT_DELETED, user, client=client, method=method, db=conn, detail=detail)
     await end_everything(ctx, user)
     log.info("account deleted by its user", extra={"fields": {"userid": user.userid, "removed_links": removed_links}})

@@ -43,6 +43,7 @@ class Context:
     outbox: Outbox
     reset_tokens: OneTimeTokens
     verification_tokens: OneTimeTokens
+    email_change_tokens: OneTimeTokens
     mail_per_recipient: FixedWindow  # per email (reset) or per user (verification)
     mail_per_address: FixedWindow
     events: EventLog
@@ -79,6 +80,7 @@ def build_context(settings: Settings, db: asyncpg.Pool, client: storage.RedisCli
         outbox=Outbox(client, SecretBox(settings.secrets_key), settings.mail, clock=clock),
         reset_tokens=OneTimeTokens(client, "pwreset:", ttl=settings.password_reset_ttl, clock=clock),
         verification_tokens=OneTimeTokens(client, "emailverify:", ttl=settings.email_verification_ttl, clock=clock),
+        email_change_tokens=OneTimeTokens(client, "emailchange:", ttl=settings.email_verification_ttl, clock=clock),
         mail_per_recipient=FixedWindow(client, "mail:r:", limit=settings.mail_max_per_email, window=3600),
         mail_per_address=FixedWindow(client, "mail:a:", limit=settings.mail_max_per_address, window=3600),
         events=EventLog(SCHEMA),

@@ -20,7 +20,62 @@ _PASSWORD_CONFIRMATION = {
     "properties": {"password": {"type": "string", "description": "The current password, asked again."}},
 }
 
+_SIGNUP_BODY = {
+    "type": "object",
+    "required": ["email", "password"],
+    "properties": {
+        "email": {"type": "string", "format": "email"},
+        "password": {"type": "string", "minLength": 8},
+        "name": {"type": "string", "maxLength": 200, "description": "Defaults to the part of the email before @."},
+    },
+}
+_EMAIL_CHANGE_BODY = {
+    "type": "object",
+    "required": ["newEmail", "password"],
+    "properties": {"newEmail": {"type": "string", "format": "email"}, "password": {"type": "string"}},
+}
+_TOKEN_BODY = {"type": "object", "required": ["token"], "properties": {"token": {"type": "string"}}}
+
 PATHS: dict[str, Any] = {
+    "/api/1/users": {
+        "post": {
+            "summary": "Sign up (when SIGNUP_ENABLED). The same 202 whether or not the email has an account; "
+            "a new account gets a verification mail, a taken address a notice.",
+            "security": [],
+            "requestBody": _body(_SIGNUP_BODY, form=True),
+            "responses": {
+                "202": _ok({"type": "object", "properties": {"verificationRequired": {"type": "boolean"}}}),
+                "400": _error("`validation_failed` naming `email`, `password` or `name`."),
+                "404": _error("`signup_disabled`: accounts are not created by sign-up here."),
+                "429": _error("`rate_limited`: too many sign-ups for this email or address; see `Retry-After`."),
+            },
+        }
+    },
+    "/api/1/users/me/email": {
+        "post": {
+            "summary": "Ask to change the email: a link to the new address, a notice to the old one. "
+            "The email changes when the link is followed; other sessions then end.",
+            "security": _NOT_API_KEYS,
+            "requestBody": _body(_EMAIL_CHANGE_BODY, form=True),
+            "responses": {
+                "202": _ok({"type": "object"}),
+                "400": _error("`validation_failed` naming `newEmail` or `password`."),
+                **_NO_API_KEYS,
+                "429": _error("`rate_limited`: too many mails or wrong passwords."),
+            },
+        }
+    },
+    "/api/1/auth/email-change/confirm": {
+        "post": {
+            "summary": "Follow the link mailed to the new address: the email changes, cached Basic with the old one stops.",
+            "security": [],
+            "requestBody": _body(_TOKEN_BODY, form=True),
+            "responses": {
+                "200": _ok({"type": "object", "properties": {"email": {"type": "string"}}}),
+                "400": _error("`invalid_email_change_token`: used, expired, unknown, voided by a password change, or the address is taken."),
+            },
+        }
+    },
     "/api/1/users/me": {
         "patch": {
             "summary": "Change the signed-in user's name or picture (validated like provisioning).",

@@ -144,6 +144,16 @@ async def mark_email_verified(db: Db, userid: int, email: str) -> UserRecord | N
     return _user(row)
 
 
+async def change_email(db: Db, userid: int, *, email: str, credential_version: str) -> UserRecord | None:
+    """The email its owner confirmed by a link sent there: verified from now, with a new credential version."""
+    row = await db.fetchrow(
+        f"""UPDATE session.users SET email = $2, email_verified_at = now(), credential_version = $3, updated_at = now()
+            WHERE userid = $1 RETURNING {_COLUMNS}""",
+        userid, email, credential_version,
+    )
+    return _user(row)
+
+
 async def upgrade_password_hash(db: Db, userid: int, *, old_hash: str, new_hash: str) -> None:
     """Same password, stronger parameters: the credential version stays, cached Basic stays valid."""
     await db.execute(

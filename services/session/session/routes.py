@@ -24,6 +24,9 @@ ROUTES: list[web.RouteDef] = [
     *_account("GET", "/api/1/users/me", handlers.me),
     *_account("PATCH", "/api/1/users/me", lifecycle.update_profile),  # not with an API key
     *_account("DELETE", "/api/1/users/me", lifecycle.delete_account),  # not with an API key
+    *_account("POST", "/api/1/users", lifecycle.sign_up),  # public, when SIGNUP_ENABLED
+    *_account("POST", "/api/1/users/me/email", lifecycle.request_email_change),  # not with an API key
+    *_account("POST", "/api/1/auth/email-change/confirm", lifecycle.confirm_email_change),  # public: the mailed link
     *_account("GET", "/api/1/users/me/apikey", handlers.show_api_key),  # not with an API key
     *_account("POST", "/api/1/users/me/apikey", handlers.regenerate_api_key),  # not with an API key
     *_account("PUT", "/api/1/users/me/password", handlers.change_password),  # not with an API key

@@ -27,6 +27,11 @@ TOTP_ENABLED = "mfa.totp_enabled"
 TOTP_DISABLED = "mfa.totp_disabled"
 EMAIL_VERIFICATION_SENT = "email.verification_sent"
 EMAIL_VERIFIED = "email.verified"
+ACCOUNT_CREATED = "account.created"  # by sign-up
+PROFILE_UPDATED = "profile.updated"
+EMAIL_CHANGE_REQUESTED = "email.change_requested"
+EMAIL_CHANGED = "email.changed"
+ACCOUNT_DELETED = "account.deleted"  # the row keeps only a keyed hash of the email
 
 
 async def record(

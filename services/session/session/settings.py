@@ -40,6 +40,7 @@ class Settings:
     mail_max_per_email: int  # reset / verification mails per email (and per user) per hour
     mail_max_per_address: int  # reset requests per client address per hour
     event_retention_days: float
+    signup_enabled: bool  # POST /api/1/users: anyone may create an account
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -70,4 +71,5 @@ class Settings:
             mail_max_per_email=env.int("MAIL_MAX_PER_EMAIL", 5, minimum=1),
             mail_max_per_address=env.int("MAIL_MAX_PER_ADDRESS", 20, minimum=1),
             event_retention_days=env.float("EVENT_RETENTION_DAYS", 90, minimum=0.0001),
+            signup_enabled=env.bool("SIGNUP_ENABLED", False),
         )

@@ -90,6 +90,7 @@ class Runner:
         self.redis: EmbeddedRedis | None = None
         self.children: list[tuple[str, subprocess.Popen]] = []
         self.stopping = False
+        self.signup_enabled = False
 
     def start(self) -> str:
         env = self.env
@@ -119,6 +120,9 @@ class Runner:
         service_env.setdefault("SESSION_URLS", f"http://127.0.0.1:{ports['SESSION_PORT']}")
         service_env.setdefault("ORG_PROVISIONING_URLS", f"http://127.0.0.1:{ports['ORG_PROVISIONING_PORT']}")
         service_env.setdefault("OIDC_LINK_URLS", f"http://127.0.0.1:{ports['OIDC_LINK_PORT']}")
+        # The demo lets anyone create an account (its mail goes to the local catcher); production's default is off.
+        service_env.setdefault("SIGNUP_ENABLED", "true")
+        self.signup_enabled = service_env["SIGNUP_ENABLED"].strip().lower() in ("1", "true", "yes", "on")
         catcher = None
         if "EMBEDDED_SMTP_PORT" in ports:
             catcher = self._start_mail_catcher(ports["EMBEDDED_SMTP_PORT"])
@@ -226,6 +230,8 @@ def up() -> int:
             org, user = demo["organization"], demo["user"]
             print(f"latchkey: demo organization {org['orgId']!r} (id {org['id']}), API key {org['apiKey']}", flush=True)
             print(f"latchkey: demo user {user['email']} password {user['password']} (shown once)", flush=True)
+        if runner.signup_enabled:
+            print(f"latchkey: sign-up is on for this demo: anyone can create an account at {url}/signup (SIGNUP_ENABLED=false turns it off)", flush=True)
         print("latchkey: press Ctrl-C to stop", flush=True)
         code = runner.watch()
     except (StartupError, EmbeddedError) as error:

@@ -14,6 +14,7 @@ from latchkey.cookies import SESSION_COOKIE
 from latchkey.errors import LatchkeyError
 from latchkey.inputs import safe_return_path
 
+from ..keys import SETTINGS
 from . import handoff
 from .messages import sign_in_notice, sso_error_message, sso_notice
 from .render import Markup, fill, hidden_unless, render_page
@@ -39,6 +40,7 @@ async def login(request: web.Request) -> web.Response:
         return_to=return_to,
         message=sso_error_message(request.query.get("sso_error")),
         notice=sign_in_notice(request.query.get("notice")),
+        signup=request.app[SETTINGS].signup_enabled,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import handlers, lifecycle
+from . import handlers, lifecycle, signup
 from .assets import asset, favicon
 from .handoff import exchanges_refresh_token
 
@@ -20,6 +20,9 @@ PAGES = [
     ("/forgot-password", handlers.forgot_password),
     ("/reset-password", handlers.reset_password),
     ("/verify-email", handlers.verify_email),
+    # the account's life: sign-up, and the email-change link
+    ("/signup", signup.signup),
+    ("/confirm-email-change", signup.confirm_email_change),
     ("/organization/{orgId}/activity", handlers.organization_activity),
 ]
 

@@ -17,9 +17,13 @@ def sign_in_address(return_to: str) -> str:
 
 
 def sign_in_page(
-    *, return_to: str, message: str = "", status: int = 200, org_name: str = "", notice: str = "", address: str = ""
+    *, return_to: str, message: str = "", status: int = 200, org_name: str = "", notice: str = "", address: str = "",
+    signup: bool = False,
 ) -> web.Response:
-    """`message` is an error (an alert); `notice` says how the user got here; `address` replaces the URL shown."""
+    """`message` is an error (an alert); `notice` says how the user got here; `address` replaces the URL shown.
+
+    `signup` offers "Create an account" (SIGNUP_ENABLED).
+    """
     data = {"return-to": return_to}
     if address:
         data["address"] = address
@@ -35,4 +39,5 @@ def sign_in_page(
         notice=notice,
         notice_hidden=hidden_unless(notice),
         return_to=return_to,
+        signup_hidden=hidden_unless(signup),
     )

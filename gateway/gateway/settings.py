@@ -25,11 +25,8 @@ class Settings:
     connect_timeout: float
     read_timeout: float
     cors_allowed_origins: tuple[str, ...]  # canonical origins that browsers may call the API from
-<<<<<<< HEAD
     workers: int  # processes sharing the port (SO_REUSEPORT), see workers.py
-=======
     signup_enabled: bool  # the sign-in page offers "Create an account" (session's SIGNUP_ENABLED)
->>>>>>> c5ab437 (Pages: Create an account (linked from sign-in when SIGNUP_ENABLED), the email-change link's page; latchkey up turns sign-up on for the demo and says so; browser journey sign-up, verify, sign in, delete)
     # The operator's upstreams and routes (GATEWAY_ROUTES_FILE), joining the built-in policy table.
     operator_routes: OperatorRoutes = OperatorRoutes()
     # Public keys of earlier signing keys, still published at /.well-known/jwks.json during a rotation.
@@ -49,11 +46,8 @@ class Settings:
             connect_timeout=env.float("GATEWAY_CONNECT_TIMEOUT", 2.0, minimum=0.01),
             read_timeout=env.float("GATEWAY_READ_TIMEOUT", 15.0, minimum=0.01),
             cors_allowed_origins=parse_allowed_origins("CORS_ALLOWED_ORIGINS", env.raw("CORS_ALLOWED_ORIGINS")),
-<<<<<<< HEAD
             workers=env.int("GATEWAY_WORKERS", default_workers(), minimum=1),
-=======
             signup_enabled=env.bool("SIGNUP_ENABLED", False),
->>>>>>> c5ab437 (Pages: Create an account (linked from sign-in when SIGNUP_ENABLED), the email-change link's page; latchkey up turns sign-up on for the demo and says so; browser journey sign-up, verify, sign in, delete)
             operator_routes=_operator_routes(env),
             previous_public_keys=_public_keys(env, "GATEWAY_PREVIOUS_PUBLIC_KEYS"),
         )

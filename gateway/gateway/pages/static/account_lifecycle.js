@@ -20,7 +20,22 @@
       const user = Latchkey.payload(result);
       form.elements.name.value = user.name || "";
       form.elements.picture.value = user.picture || "";
+      document.getElementById("current-email").textContent = user.email || "none";
     }
+
+    const emailForm = document.getElementById("email-form");
+    const emailBox = document.getElementById("email-message");
+    emailForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const button = emailForm.querySelector("button");
+      button.disabled = true;
+      const newEmail = emailForm.elements.newEmail.value.trim();
+      const result = await Latchkey.api("POST", "/api/1/users/me/email", { newEmail, password: emailForm.elements.password.value });
+      button.disabled = false;
+      if (result.status === 401) return Latchkey.signInAgain();
+      if (result.ok) emailForm.reset();
+      Latchkey.say(result.ok ? "We sent a link to " + newEmail + ". Open it to finish the change." : problemText(result), !result.ok, emailBox);
+    });
 
     form.addEventListener("submit", async (event) => {
       event.preventDefault();

@@ -70,6 +70,8 @@ def test_the_table_covers_the_three_families_once_each():
         ("POST", "/api/1/auth/password-reset"),
         ("POST", "/api/1/auth/password-reset/confirm"),
         ("POST", "/api/1/auth/email-verification/confirm"),
+        ("POST", "/api/1/users"),  # sign-up, when SIGNUP_ENABLED
+        ("POST", "/api/1/auth/email-change/confirm"),  # the link mailed to the new address
         ("POST", "/api/auth/refresh-token"),
         ("GET", "/api/v1/sso/providers"),
         ("GET", "/api/v1/sso/callback"),

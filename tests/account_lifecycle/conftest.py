@@ -11,6 +11,10 @@ from tests.session.conftest import CHEAP_ARGON2
 PASSWORD = "correct horse battery 1"
 
 
+# Tests that need the SMTP catcher ask for `mailbox` before `start_system`, so the catcher outlives the
+# services: a service stopping while its outbox still retries against a stopped catcher can wait long.
+
+
 @pytest.fixture
 async def api():
     """A client without a cookie jar: each request carries only the credential the test gives it."""

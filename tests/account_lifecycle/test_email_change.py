@@ -19,7 +19,7 @@ def basic(email: str) -> dict[str, str]:
 
 
 @pytest.fixture
-async def mail_system(start_system, mailbox):
+async def mail_system(mailbox, start_system):
     return await start_system(SMTP_URL=mailbox.smtp_url, **CHEAP_ARGON2)
 
 

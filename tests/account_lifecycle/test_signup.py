@@ -15,7 +15,7 @@ SIGNUP = "/api/1/users"
 
 
 @pytest.fixture
-async def open_system(start_system, mailbox):
+async def open_system(mailbox, start_system):
     return await start_system(SMTP_URL=mailbox.smtp_url, SIGNUP_ENABLED="true", **CHEAP_ARGON2)
 
 
@@ -40,7 +40,7 @@ async def test_a_new_user_signs_up_and_signs_in_with_no_organization_and_role_us
     assert "/verify-email?token=" in mail.link
 
 
-async def test_with_verified_email_required_the_link_comes_before_the_first_sign_in(start_system, api, mailbox):
+async def test_with_verified_email_required_the_link_comes_before_the_first_sign_in(mailbox, start_system, api):
     system = await start_system(SMTP_URL=mailbox.smtp_url, SIGNUP_ENABLED="true", REQUIRE_VERIFIED_EMAIL="true", **CHEAP_ARGON2)
     status, body = await sign_up(api, system)
     assert status == 202 and body["data"]["verificationRequired"] is True
@@ -65,7 +65,7 @@ async def test_a_taken_email_gets_the_same_answer_and_a_mail_to_its_owner_never_
         assert response.status == 401  # the second password opened nothing
 
 
-async def test_a_taken_email_costs_as_much_as_a_new_one(start_system, api, mailbox):
+async def test_a_taken_email_costs_as_much_as_a_new_one(mailbox, start_system, api):
     # Real argon2 cost, so the hash dominates as in production.
     system = await start_system(SMTP_URL=mailbox.smtp_url, SIGNUP_ENABLED="true", MAIL_MAX_PER_ADDRESS="100", MAIL_MAX_PER_EMAIL="100")
     await sign_up(api, system, email="taken@example.com")
@@ -95,7 +95,7 @@ async def test_bad_sign_ups_name_each_field(open_system, api, body, fields):
     assert (status, code, set(named)) == (400, "validation_failed", fields)
 
 
-async def test_sign_ups_are_limited_per_email_and_per_address(start_system, api, mailbox):
+async def test_sign_ups_are_limited_per_email_and_per_address(mailbox, start_system, api):
     system = await start_system(SMTP_URL=mailbox.smtp_url, SIGNUP_ENABLED="true", MAIL_MAX_PER_EMAIL="2", MAIL_MAX_PER_ADDRESS="3", **CHEAP_ARGON2)
     assert [(await sign_up(api, system, email="x@example.com"))[0] for _ in range(3)] == [202, 202, 429]
     assert [(await sign_up(api, system, email=f"y{i}@example.com"))[0] for i in range(2)] == [202, 429]  # the address's third and fourth

@@ -9,7 +9,7 @@ from tests.e2e.browsing import PASSWORD, sign_in
 pytestmark = pytest.mark.browser
 
 
-async def test_sign_up_verify_sign_in_then_delete_the_account(start_system, mailbox, browser_page, http):
+async def test_sign_up_verify_sign_in_then_delete_the_account(mailbox, start_system, browser_page, http):
     system = await start_system(SMTP_URL=mailbox.smtp_url, SIGNUP_ENABLED="true", REQUIRE_VERIFIED_EMAIL="true")
     page = browser_page
 

@@ -1,22 +1,19 @@
-"""Load generators: wrk for saturation throughput, an open-loop client for latency.
+"""Load generators: wrk for saturation throughput, h2load (bench/h2load.py) for latency at a fixed rate.
 
-wrk runs as its own process, so the load generator does not share the event
-loop it measures. For latency at a fixed rate (wrk only saturates), a small
-open-loop client in a separate process sends requests on a schedule and
-records each latency, so a slow server cannot slow the schedule down
-(no coordinated omission).
+Both are C programs in their own process, so the load generator neither shares
+the event loop it measures nor spends much of the machine's CPU. wrk only
+saturates; h2load's `--rps` keeps an open-loop schedule per connection.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import shutil
 import subprocess
-import sys
-import time
 from dataclasses import dataclass
+
+import h2load
 
 _RPS = re.compile(r"Requests/sec:\s+([\d.]+)")
 _NON2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
@@ -53,60 +50,6 @@ def wrk(url: str, *, seconds: int, connections: int = 32, headers: dict[str, str
     return WrkResult(rps, non_2xx, errors)
 
 
-async def _open_loop(url: str, headers: dict[str, str], rate: float, seconds: float) -> list[float]:
-    import aiohttp
-
-    latencies: list[float] = []
-    failures = 0
-    connector = aiohttp.TCPConnector(limit=256)
-    async with aiohttp.ClientSession(connector=connector) as http:
-
-        async def one() -> None:
-            nonlocal failures
-            started = time.perf_counter()
-            async with http.get(url, headers=headers) as response:
-                await response.read()
-                if response.status >= 400:
-                    failures += 1
-            latencies.append(time.perf_counter() - started)
-
-        tasks = []
-        start = time.perf_counter()
-        total = int(rate * seconds)
-        for i in range(total):
-            due = start + i / rate
-            delay = due - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.ensure_future(one()))
-        await asyncio.gather(*tasks)
-    if failures:
-        raise SystemExit(f"bench: {failures} failed requests during the latency run")
-    return latencies
-
-
 def latency(url: str, *, headers: dict[str, str], rate: float, seconds: float) -> dict[str, float]:
-    """p50/p99 in milliseconds at a fixed request rate, measured from another process."""
-    payload = json.dumps({"url": url, "headers": headers, "rate": rate, "seconds": seconds})
-    output = subprocess.run([sys.executable, __file__, payload], capture_output=True, text=True, check=True).stdout
-    return json.loads(output)
-
-
-def _percentiles(latencies: list[float]) -> dict[str, float]:
-    ordered = sorted(latencies)
-
-    def pick(q: float) -> float:
-        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 3)
-
-    return {"p50": pick(0.50), "p99": pick(0.99), "n": len(ordered)}
-
-
-if __name__ == "__main__":
-    job = json.loads(sys.argv[1])
-    try:
-        import uvloop
-
-        uvloop.install()
-    except ImportError:
-        pass
-    print(json.dumps(_percentiles(asyncio.run(_open_loop(job["url"], job["headers"], job["rate"], job["seconds"])))))
+    """p50/p90/p99/p99.9/max/mean in ms at a fixed request rate, from h2load (bench/h2load.py) in its own process."""
+    return h2load.run(url, headers=headers, requests=max(100, int(rate * seconds)), rate=rate).percentiles()

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from latchkey import health, storage, web as latchkey_web
+from latchkey import health, loop_probe, storage, web as latchkey_web
 from latchkey.errors import Envelope, envelope_by_path, error_middleware
 from latchkey.internal_client import ServiceClient
 from latchkey.logs import configure_logging
@@ -69,6 +69,7 @@ def init_app(settings: Settings) -> web.Application:
     reachable = {*SERVICES, *(upstream.name for upstream in settings.operator_routes.upstreams if upstream.urls)}
     setup_routes(app, settings, cors, policies, reachable)
     setup_pages(app)
+    loop_probe.install(app, settings.common.loop_probe)
     return app
 
 

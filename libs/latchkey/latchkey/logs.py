@@ -4,17 +4,31 @@ The request id lives in a context variable set by the request middleware, so
 any logger anywhere in the request's task picks it up. A redaction filter
 masks anything that looks like a credential, as a last line of defence: code
 should log `security.short_fingerprint(secret)` and never the secret itself.
+
+A line is formatted (and redacted) where it is logged, then handed to a
+writer thread (stdlib QueueHandler/QueueListener) that writes to stderr, one
+write for all the lines waiting: the event loop never blocks on a slow log
+reader (a full pipe), and a busy process makes one system call per batch
+rather than per request. Lines still waiting are written at exit. Past
+`MAX_WAITING` lines the logging thread waits for the writer as before:
+a log reader stuck for good slows the service down rather than losing
+lines or memory.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextvars
 import json
 import logging
+import logging.handlers
+import os
+import queue
 import re
-import sys
 import time
 from typing import Any
+
+MAX_WAITING = 100_000
 
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
@@ -49,12 +63,62 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class StderrBatches(logging.Handler):
+    """The writer thread's handler: lines already formatted, to file descriptor 2 when no more are waiting."""
+
+    def __init__(self, waiting: queue.Queue, fd: int = 2) -> None:
+        super().__init__()
+        self._waiting = waiting
+        self._fd = fd
+        self._lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._lines.append(record.msg)
+        if self._waiting.empty() or len(self._lines) >= 512:
+            self.flush()
+
+    def flush(self) -> None:
+        with self.lock:
+            if not self._lines:
+                return
+            data, self._lines = ("\n".join(self._lines) + "\n").encode("utf-8", "replace"), []
+            while data:
+                try:
+                    written = os.write(self._fd, data)
+                except OSError:  # stderr closed: nowhere left to say it
+                    return
+                data = data[written:]
+
+
+class _WaitWhenFull(logging.handlers.QueueHandler):
+    def enqueue(self, record: logging.LogRecord) -> None:
+        self.queue.put(record)
+
+
+def _start_writer() -> logging.Handler:
+    """A QueueHandler for the root logger, its writer thread running until exit."""
+    waiting: queue.Queue = queue.Queue(MAX_WAITING)
+    writer = StderrBatches(waiting)
+    listener = logging.handlers.QueueListener(waiting, writer)
+    listener.start()
+
+    def stop() -> None:
+        try:
+            listener.stop()
+        except queue.Full:  # a reader stuck for good: what is written so far is all we can say
+            return
+        writer.flush()
+
+    atexit.register(stop)
+    handler = _WaitWhenFull(waiting)
+    handler.setFormatter(JsonFormatter())  # QueueHandler.prepare formats where the line is logged (request id, redaction)
+    return handler
+
+
 def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.setLevel(level)
     if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(JsonFormatter())
-        root.addHandler(handler)
+        root.addHandler(_start_writer())
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("latchkey").info("logging configured", extra={"fields": {"service": service}})

@@ -45,6 +45,18 @@ def route_name(request: web.Request) -> str:
 
 def edge_middleware(service: str):
     """Request id in, request id out; one access log line and metrics per request."""
+    # The labelled series of each (method, route, status), looked up once: prometheus_client's
+    # labels() builds and locks on every call. Bounded: routes are the app's, and aiohttp's
+    # parser (llhttp) refuses any method outside its fixed list.
+    series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+    def observe(method: str, route: str, status: int, elapsed: float) -> None:
+        key = (method, route, status)
+        found = series.get(key)
+        if found is None:
+            found = series[key] = (REQUESTS.labels(service, method, route, str(status)), LATENCY.labels(service, route))
+        found[0].inc()
+        found[1].observe(elapsed)
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -61,8 +73,7 @@ def edge_middleware(service: str):
             elapsed = time.perf_counter() - started
             route = route_name(request)
             if route not in _UNLOGGED_ROUTES:
-                REQUESTS.labels(service, request.method, route, str(status)).inc()
-                LATENCY.labels(service, route).observe(elapsed)
+                observe(request.method, route, status, elapsed)
                 principal = request.get(PRINCIPAL_KEY)
                 access_log.info(
                     "request",

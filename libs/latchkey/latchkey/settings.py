@@ -178,6 +178,7 @@ class CommonSettings:
     trusted_keys: dict[str, bytes]
     cache_hmac_key: bytes
     session_cookie_samesite: str = "Lax"  # Lax, Strict or None (None only with a Secure cookie)
+    loop_probe: bool = False  # event-loop lag and GC pause histograms on /metrics (latchkey.loop_probe)
 
     @classmethod
     def from_env(cls, env: Env, *, service: str, default_port: int, needs_database: bool = True) -> CommonSettings:
@@ -197,6 +198,7 @@ class CommonSettings:
             trusted_keys=env.key_map("INTERNAL_PUBLIC_KEYS"),
             cache_hmac_key=env.secret_bytes("CACHE_HMAC_KEY", length=32),
             session_cookie_samesite=_session_cookie_samesite(env, public_url),
+            loop_probe=env.bool("LOOP_PROBE", False),
         )
 
     @property

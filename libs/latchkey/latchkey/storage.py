@@ -32,10 +32,24 @@ def postgres_options(common: CommonSettings) -> dict[str, Any]:
     return {"statement_cache_size": common.database_statement_cache}
 
 
+async def keep_session_state(_conn: asyncpg.Connection) -> None:
+    """The pool's reset: nothing beyond asyncpg's own (an open transaction is rolled back, listeners dropped).
+
+    asyncpg's default also sends `RESET ALL; CLOSE ALL; UNLISTEN *;
+    pg_advisory_unlock_all()` on every release: a second round trip for a
+    one-query request. Latchkey keeps no session state on pooled connections
+    (no session SET, LISTEN, held cursor or session advisory lock; only
+    `SET LOCAL` and transaction-scoped state, which end with the transaction),
+    as PgBouncer in transaction mode requires anyway, so there is nothing
+    to reset. tests/latchkey/test_storage.py holds the code to that.
+    """
+
+
 def postgres_ctx(common: CommonSettings, *, min_size: int = 2, max_size: int = 10) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         pool = await asyncpg.create_pool(
-            common.database_url, min_size=min_size, max_size=max_size, command_timeout=10, **postgres_options(common)
+            common.database_url, min_size=min_size, max_size=max_size, command_timeout=10, reset=keep_session_state,
+            **postgres_options(common),
         )
         app[PG_POOL] = pool
         try:

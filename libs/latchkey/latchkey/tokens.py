@@ -130,12 +130,28 @@ class TokenSigner:
         return self.sign(audience, {"sub": self.issuer}, lifetime)
 
 
-class TokenVerifier:
-    """Verifies internal JWTs addressed to one service."""
+LEEWAY = 2
+VERIFIED_CACHE_ENTRIES = 4096
 
-    def __init__(self, service: str, trusted_keys: dict[str, bytes]) -> None:
+
+class TokenVerifier:
+    """Verifies internal JWTs addressed to one service.
+
+    The gateway reuses one identity token for a principal for up to 20 of its
+    60 seconds, so a service sees the same token many times. `principal`
+    verifies a token fully once and then remembers it, keyed by its exact
+    text, until it expires (plus the same leeway the full check allows): a
+    token that differs in any byte is verified afresh, and a remembered one is
+    refused from the moment the full check would refuse it. Only the signed
+    claims are remembered; whether the user still exists or is enabled is the
+    handler's question, asked of the database on every request.
+    """
+
+    def __init__(self, service: str, trusted_keys: dict[str, bytes], *, clock: Clock = time.time) -> None:
         self.audience = ISSUER_PREFIX + service
         self._keys = {ISSUER_PREFIX + name: Ed25519PublicKey.from_public_bytes(raw) for name, raw in trusted_keys.items()}
+        self._clock = clock
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     def verify(self, token: str, *, issuers: Iterable[str]) -> dict[str, Any]:
         allowed = {ISSUER_PREFIX + name for name in issuers}
@@ -151,13 +167,31 @@ class TokenVerifier:
                 audience=self.audience,
                 issuer=issuer,
                 options={"require": ["exp", "iat", "iss", "aud", "sub"]},
-                leeway=2,
+                leeway=LEEWAY,
             )
         except (jwt.PyJWTError, UnicodeError):  # a header of non-UTF-8 bytes arrives with surrogates
             raise Unauthenticated("Internal token is not valid.", code="invalid_internal_token") from None
 
     def principal(self, token: str) -> Principal:
+        """The principal of a gateway-signed identity token (verified once per token, see the class)."""
+        now = self._clock()
+        known = self._verified.get(token)
+        if known is not None:
+            principal, valid_until = known
+            if now < valid_until:
+                return principal
+            del self._verified[token]
+            raise Unauthenticated("Internal token is not valid.", code="invalid_internal_token")
         claims = self.verify(token, issuers=("gateway",))
         if claims["exp"] - claims["iat"] > MAX_LIFETIME:
             raise Unauthenticated("Internal token lives too long.", code="invalid_internal_token")
-        return Principal.from_claims(claims)
+        principal = Principal.from_claims(claims)
+        if len(self._verified) >= VERIFIED_CACHE_ENTRIES:
+            self._forget_expired(now)
+        self._verified[token] = (principal, claims["exp"] + LEEWAY)
+        return principal
+
+    def _forget_expired(self, now: float) -> None:
+        """Bounded: expired entries go first; if every entry is still live, all go (they are re-verified)."""
+        live = {token: entry for token, entry in self._verified.items() if entry[1] > now}
+        self._verified = live if len(live) < VERIFIED_CACHE_ENTRIES // 2 else {}

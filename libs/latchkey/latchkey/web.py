@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from . import loop_probe
 from .errors import Envelope, error_middleware
 from .health import READINESS, ReadinessCheck, add_health_routes, healthz, metrics, postgres_ready, readyz, redis_ready
 from .identity import PRINCIPAL_KEY, VERIFIER, identity_middleware, principal_of, require_service
@@ -46,6 +47,7 @@ def create_app(
     app[SETTINGS] = common
     app[VERIFIER] = TokenVerifier(common.service, common.trusted_keys)
     add_health_routes(app, list(readiness))
+    loop_probe.install(app, common.loop_probe)
     return app
 
 

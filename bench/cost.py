@@ -2,7 +2,7 @@
 """What one request costs, in CPU time: a figure a busy machine does not distort much.
 
     .venv/bin/python bench/cost.py                    # CPU ms per request, per process
-    .venv/bin/python bench/cost.py --profile          # and where a direct /users/me goes (py-spy)
+    .venv/bin/python bench/cost.py --profile          # and where a /users/me goes in the session and the gateway (py-spy)
     .venv/bin/python bench/cost.py --json now.json --compare before.json
 
 Wall-clock throughput on a shared 2-core machine measures the neighbours as
@@ -13,11 +13,13 @@ scenario sends `--requests` requests with h2load (closed loop, 4 connections)
 straight to one process and divides that process's CPU time by the count;
 PostgreSQL's and Redis's CPU are given beside it when the request uses them.
 
-`--profile` samples the session service with py-spy (`pip install py-spy`;
-its own process, `--nonblocking`, so the target never stops) during the
-direct /users/me scenario, and sorts each sample by the innermost frame
-that names a part of the work: identity-token verification, the PostgreSQL
-query, JSON, logging, metrics, aiohttp's HTTP handling, everything else.
+`--profile` samples the session service during direct /users/me requests,
+then the gateway during cookie /users/me requests, with py-spy (`pip install
+py-spy`; its own process, `--nonblocking`, so the target never stops), and
+sorts each sample by the innermost frame that names a part of the work:
+identity token, PostgreSQL, Redis, JSON, logging, metrics, forwarding,
+aiohttp's HTTP handling, the rest. Time in a system call (a socket write)
+counts to the Python frame that made it.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -41,16 +44,20 @@ import h2load  # noqa: E402
 ME = "/api/1/users/me"
 PUBLIC = "/api/v1/sso/providers"
 
-# Innermost match wins: a frame of pyjwt inside aiohttp's handler counts as identity.
+# Innermost match wins: a frame of pyjwt inside aiohttp's handler counts as identity. asyncio's
+# own frames are looked through (redis-py writes through asyncio streams: that is Redis).
 PARTS = (
-    ("identity token", ("/jwt/", "latchkey/tokens.py", "latchkey/identity.py", "cryptography/")),
+    ("identity token", ("/jwt/", "latchkey/tokens.py", "latchkey/identity.py", "cryptography/", "gateway/identity.py")),
+    ("argon2id", ("argon2/", "session/passwords.py", "concurrent/futures/")),
     ("PostgreSQL query", ("asyncpg/", "session/repository.py")),
+    ("Redis", ("redis/", "latchkey/redis_client.py")),
     ("JSON", ("json/", "web_response.py:json_response", "json_response")),
     ("logging", ("logging/", "latchkey/logs.py")),
     ("metrics", ("prometheus_client/",)),
+    ("forwarding upstream", ("gateway/http1.py", "gateway/forwarding.py", "gateway/upstreams.py", "gateway/host_pool.py", "httptools", "h11/")),
+    ("gateway authentication, policy", ("gateway/",)),
     ("latchkey middlewares, handler, domain code", ("latchkey/", "session/")),
-    ("aiohttp HTTP", ("aiohttp/", "multidict/", "yarl/")),
-    ("asyncio / uvloop", ("asyncio/", "uvloop/")),
+    ("aiohttp HTTP (parsing, writing, the loop's C side)", ("aiohttp/", "multidict/", "yarl/")),
 )
 
 
@@ -114,7 +121,12 @@ def cost(name: str, url: str, headers: dict[str, str], pid: int, requests: int, 
 
 
 def profile(pid: int, url: str, headers: dict[str, str], requests: int, out: Path) -> dict[str, float]:
-    """Shares of the session's CPU samples by part of the work, while h2load sends `requests` /users/me."""
+    """Shares of a process's CPU samples by part of the work, while h2load sends `requests` to `url`."""
+    return record(pid, out, lambda: h2load.run(url, headers=headers, requests=requests, connections=4))
+
+
+def record(pid: int, out: Path, load: Callable[[], object]) -> dict[str, float]:
+    """py-spy samples of `pid` (raw, into `out`) while `load()` runs, by part of the work."""
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if not Path(py_spy).exists():
         raise SystemExit("bench: --profile needs py-spy (.venv/bin/pip install py-spy)")
@@ -123,7 +135,7 @@ def profile(pid: int, url: str, headers: dict[str, str], requests: int, out: Pat
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     time.sleep(1.5)  # py-spy attaches
-    h2load.run(url, headers=headers, requests=requests, connections=4)
+    load()
     recorder.send_signal(2)  # SIGINT: py-spy writes its file and exits
     _out, err = recorder.communicate(timeout=30)
     if not out.exists():
@@ -148,7 +160,7 @@ def _part(frames: list[str]) -> str:
         for part, needles in PARTS:
             if any(needle in frame for needle in needles):
                 return part
-    return "other"
+    return "asyncio" if any("asyncio/" in frame for frame in frames) else "other"
 
 
 def main() -> None:
@@ -164,7 +176,8 @@ def main() -> None:
     import run as bench_run  # the same stack and fixtures as bench/run.py
 
     tmp = Path(tempfile.mkdtemp(prefix="latchkey-cost-"))
-    runner, env = bench_run.start_stack(tmp, {"LOG_LEVEL": options.log_level})
+    # One gateway process: its CPU, GC and samples are one process's (bench/scale.py measures workers).
+    runner, env = bench_run.start_stack(tmp, {"LOG_LEVEL": options.log_level, "GATEWAY_WORKERS": "1"})
     try:
         creds = asyncio.run(bench_run.prepare(env))
         pids = {name: process.pid for name, process in runner.children}
@@ -183,7 +196,10 @@ def main() -> None:
             cost("gateway public route", gateway + PUBLIC, {}, pids["gateway"], n, {}, gateway_metrics),
         ]
         samples = Path(options.profile) if isinstance(options.profile, str) else tmp / "profile.txt"
-        parts = profile(pids["session"], session + ME, identity, 3 * n, samples) if options.profile else None
+        parts = {}
+        if options.profile:
+            parts["session, direct /users/me"] = profile(pids["session"], session + ME, identity, 3 * n, samples)
+            parts["gateway, /users/me with a cookie"] = profile(pids["gateway"], gateway + ME, cookie, 3 * n, samples.with_suffix(".gateway.txt"))
     finally:
         runner.stop()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -202,10 +218,10 @@ def main() -> None:
     print()
     for name, value in ratios.items():
         print(f"{name:<70} {value:6.2f}")
-    if parts:
-        print("\nwhere a direct /users/me goes (share of the session's CPU samples, py-spy):")
-        for part, share in parts.items():
-            print(f"  {part:<32} {share:5.1f} %")
+    for process, shares in parts.items():
+        print(f"\nwhere the CPU of the {process} goes (share of py-spy samples):")
+        for part, share in shares.items():
+            print(f"  {part:<44} {share:5.1f} %")
     figures = {"cost": results, "ratios": ratios, "profile": parts}
     compare.save_and_compare(figures, options.json, options.compare)
 

@@ -117,7 +117,7 @@ def logins_per_second(url: str, seconds: float, concurrency: int) -> dict[str, f
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def run(seconds: float, concurrency: int, rounds: int) -> dict[str, float]:
+def run(seconds: float, concurrency: int, rounds: int, profile_to: Path | None = None) -> dict[str, float]:
     from latchkey_cli import devconfig, migrate
     from latchkey_cli.embedded import EmbeddedPostgres, EmbeddedRedis, free_port, wait_for_port
     from session import operator
@@ -154,6 +154,7 @@ def run(seconds: float, concurrency: int, rounds: int) -> dict[str, float]:
         logins_per_second(login_url, 1.0, concurrency)  # warm up pools and caches
         # Alternate short rounds, so whatever else the machine does weighs on both figures alike.
         raw_rates, hash_cpu, login_counts, login_seconds, login_cpu, errors = [], [], 0, 0.0, 0.0, 0
+        cpu_by_process: dict[str, float] = {}
         servers = [service.pid, postgres.process.pid, redis.process.pid]
         for _ in range(rounds):
             rate, cpu_per_hash = raw_hashes_per_second(
@@ -161,14 +162,22 @@ def run(seconds: float, concurrency: int, rounds: int) -> dict[str, float]:
             )
             raw_rates.append(rate)
             hash_cpu.append(cpu_per_hash)
-            cpu_before = _cpu_seconds(servers)
+            cpu_before = [_cpu_seconds([pid]) for pid in servers]
             load = logins_per_second(login_url, seconds / rounds, concurrency)
-            cpu_after = _cpu_seconds(servers)
-            if cpu_before is not None and cpu_after is not None:
-                login_cpu += (cpu_after - cpu_before) + load["cpu"]
+            cpu_after = [_cpu_seconds([pid]) for pid in servers]
+            if None not in cpu_before and None not in cpu_after:
+                used = [after - before for before, after in zip(cpu_before, cpu_after)] + [load["cpu"]]
+                login_cpu += sum(used)
+                for name, seconds_used in zip(("service", "postgres", "redis", "load client"), used):
+                    cpu_by_process[name] = cpu_by_process.get(name, 0.0) + seconds_used
             login_counts += load["logins"]
             login_seconds += load["seconds"]
             errors += load["errors"]
+        if profile_to is not None:
+            sys.path.insert(0, str(Path(__file__).resolve().parent))
+            import cost
+
+            parts = cost.record(service.pid, profile_to, lambda: logins_per_second(login_url, seconds / rounds, concurrency))
         raw = sum(raw_rates) / rounds
         logins = login_counts / login_seconds
         cpu_per_login = login_cpu / login_counts if login_cpu and login_counts else None
@@ -177,6 +186,9 @@ def run(seconds: float, concurrency: int, rounds: int) -> dict[str, float]:
             "cpu_ms_per_hash": cpu_per_hash * 1000,
             "cpu_ms_per_login": cpu_per_login * 1000 if cpu_per_login else None,
             "cpu_ratio": cpu_per_hash / cpu_per_login if cpu_per_login else None,
+            "cpu_ms_per_login_by_process": {name: used * 1000 / login_counts for name, used in cpu_by_process.items()} if login_counts else {},
+            # The same without the load client's share (a Python client: a C generator would cost less).
+            "cpu_ratio_servers": cpu_per_hash * login_counts / (login_cpu - cpu_by_process["load client"]) if login_counts and cpu_by_process else None,
             "argon2": {"time_cost": settings.argon2_time_cost, "memory_kib": settings.argon2_memory_kib, "parallelism": settings.argon2_parallelism},
             "raw_hashes_per_second": raw,
             "logins_per_second": logins,
@@ -184,6 +196,7 @@ def run(seconds: float, concurrency: int, rounds: int) -> dict[str, float]:
             "rounds": rounds,
             "concurrency": concurrency,
             "ratio": logins / raw,
+            **({"profile": parts} if profile_to is not None else {}),
         }
     finally:
         if service is not None:
@@ -201,13 +214,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=None, help="total length of each measurement (default 20, quick 6)")
     parser.add_argument("--rounds", type=int, default=None, help="alternating rounds of raw and login measurement (default 5, quick 3)")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent login requests (default 8: keeps every hashing thread busy)")
+    parser.add_argument("--profile", type=Path, metavar="FILE", help="after the rounds, sample the service with py-spy during one more (raw samples into FILE)")
     parser.add_argument("--load", metavar="URL", help=argparse.SUPPRESS)  # internal: be the load process
     options = parser.parse_args()
     seconds = options.seconds or (6.0 if options.quick else 20.0)
     if options.load:
         print(json.dumps(asyncio.run(_load(options.load, seconds, options.concurrency))))
         return
-    figures = run(seconds, options.concurrency, options.rounds or (3 if options.quick else 5))
+    figures = run(seconds, options.concurrency, options.rounds or (3 if options.quick else 5), options.profile)
     argon2 = figures["argon2"]
     print(f"argon2id t={argon2['time_cost']} m={argon2['memory_kib']} KiB p={argon2['parallelism']}, {RAW_WORKERS} workers, {figures['rounds']} rounds")
     print(f"raw argon2id hashes/s      {figures['raw_hashes_per_second']:8.1f}")
@@ -216,6 +230,10 @@ def main() -> None:
     if figures["cpu_ratio"] is not None:
         print(f"CPU per hash {figures['cpu_ms_per_hash']:.1f} ms, per login {figures['cpu_ms_per_login']:.1f} ms (all processes)")
         print(f"CPU ratio hash / login     {figures['cpu_ratio']:8.2f}   (the wall-clock ratio on an idle machine)")
+        print(f"CPU ratio without the load client {figures['cpu_ratio_servers']:8.2f}")
+        print("CPU ms per login: " + ", ".join(f"{name} {ms:.2f}" for name, ms in figures["cpu_ms_per_login_by_process"].items()))
+    for part, share in figures.get("profile", {}).items():
+        print(f"  {part:<44} {share:5.1f} % of the service's samples")
     if figures["login_errors"]:
         print(f"login errors: {figures['login_errors']}")
     if options.json:

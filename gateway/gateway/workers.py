@@ -22,6 +22,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from latchkey import logs
+
 log = logging.getLogger("gateway.workers")
 
 RESTART_DELAY_SECONDS = 1.0
@@ -54,6 +56,7 @@ def run_workers(count: int, serve_one: Callable[[], Any]) -> int:
                 log.exception("gateway worker failed")
                 code = 1
             finally:
+                logs.drain()  # os._exit skips atexit, where the log writer thread would empty its queue
                 sys.stdout.flush()
                 sys.stderr.flush()
                 os._exit(code)

@@ -95,30 +95,53 @@ class _WaitWhenFull(logging.handlers.QueueHandler):
         self.queue.put(record)
 
 
-def _start_writer() -> logging.Handler:
-    """A QueueHandler for the root logger, its writer thread running until exit."""
-    waiting: queue.Queue = queue.Queue(MAX_WAITING)
-    writer = StderrBatches(waiting)
-    listener = logging.handlers.QueueListener(waiting, writer)
-    listener.start()
+class _Writer:
+    """The writer thread behind the root logger's QueueHandler: started once, again in a forked child, drained at exit."""
 
-    def stop() -> None:
+    def __init__(self) -> None:
+        self.handler = _WaitWhenFull(queue.Queue(MAX_WAITING))
+        self.handler.setFormatter(JsonFormatter())  # QueueHandler.prepare formats where the line is logged (request id, redaction)
+        self._start()
+        # A forked child (GATEWAY_WORKERS) has no writer thread and a copy of a queue whose lock the
+        # parent's thread may have held: it gets a fresh queue and a thread of its own.
+        os.register_at_fork(after_in_child=self._start)
+        atexit.register(self.drain)
+
+    def _start(self) -> None:
+        waiting: queue.Queue = queue.Queue(MAX_WAITING)
+        self._batches = StderrBatches(waiting)
+        self._listener = logging.handlers.QueueListener(waiting, self._batches)
+        self.handler.queue = waiting
+        self._listener.start()
+        self._running = True
+
+    def drain(self) -> None:
+        """Write every waiting line and stop the thread (at exit, or before an os._exit)."""
+        if not self._running:
+            return
+        self._running = False
         try:
-            listener.stop()
+            self._listener.stop()
         except queue.Full:  # a reader stuck for good: what is written so far is all we can say
             return
-        writer.flush()
+        self._batches.flush()
 
-    atexit.register(stop)
-    handler = _WaitWhenFull(waiting)
-    handler.setFormatter(JsonFormatter())  # QueueHandler.prepare formats where the line is logged (request id, redaction)
-    return handler
+
+_writer: _Writer | None = None
+
+
+def drain() -> None:
+    """Write every log line still waiting; a process leaving by os._exit (a forked worker) calls this first."""
+    if _writer is not None:
+        _writer.drain()
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.setLevel(level)
-    if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
-        root.addHandler(_start_writer())
+    global _writer
+    if _writer is None:
+        _writer = _Writer()
+        root.addHandler(_writer.handler)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("latchkey").info("logging configured", extra={"fields": {"service": service}})

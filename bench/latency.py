@@ -9,9 +9,10 @@ Each scenario is sent by h2load (bench/h2load.py: C, open loop, its own
 process) and prints p50/p90/p99/p99.9/max; beside it, h2load against nginx
 answering a static 200 at the same rate, run just before, is the floor a
 busy machine and the generator put under every figure. During each scenario
-every process's event-loop lag (latchkey.loop_probe, turned on with
-LOOP_PROBE=true) is read from its /metrics, so a slow tail can be told apart:
-a stalled loop shows in the lag, queueing for the CPU does not. The targets of
+every process's event-loop lag and its garbage-collection pauses over 1 ms
+(latchkey.loop_probe, turned on with LOOP_PROBE=true) are read from its
+/metrics, so a slow tail can be told apart: a stalled loop shows in the lag,
+a collection in the pauses, queueing for the CPU in neither. The targets of
 issue 16 end the output, one verdict per line.
 """
 
@@ -72,8 +73,8 @@ def metrics_urls(env: dict[str, str]) -> dict[str, str]:
     return urls
 
 
-def lag_buckets(url: str) -> dict[float, float] | None:
-    """The cumulative buckets of latchkey_event_loop_lag_seconds, or None when the probe is off."""
+def probe_buckets(url: str) -> dict[str, dict[float, float]] | None:
+    """Cumulative buckets of the loop lag and of GC pauses (all generations), or None when the probe is off."""
     from prometheus_client.parser import text_string_to_metric_families
 
     try:
@@ -81,10 +82,21 @@ def lag_buckets(url: str) -> dict[float, float] | None:
             text = response.read().decode()
     except OSError:
         return None
+    found: dict[str, dict[float, float]] = {}
     for family in text_string_to_metric_families(text):
-        if family.name == "latchkey_event_loop_lag_seconds":
-            return {float(s.labels["le"]): s.value for s in family.samples if s.name.endswith("_bucket")}
-    return None
+        if family.name in ("latchkey_event_loop_lag_seconds", "latchkey_gc_pause_seconds"):
+            buckets = found.setdefault(family.name, {})
+            for sample in family.samples:
+                if sample.name.endswith("_bucket"):
+                    bound = float(sample.labels["le"])
+                    buckets[bound] = buckets.get(bound, 0.0) + sample.value
+    return found if "latchkey_event_loop_lag_seconds" in found else None
+
+
+def over(before: dict[float, float], after: dict[float, float], bound: float) -> int:
+    """How many observations between two scrapes exceeded `bound` (a bucket edge)."""
+    inf = float("inf")
+    return int((after[inf] - before.get(inf, 0)) - (after[bound] - before.get(bound, 0)))
 
 
 def quantile_ms(before: dict[float, float], after: dict[float, float], q: float) -> float | None:
@@ -108,14 +120,15 @@ def quantile_ms(before: dict[float, float], after: dict[float, float], q: float)
 def measure(scenario: Scenario, *, floor_url: str | None, rate: float, seconds: float, metrics: dict[str, str]) -> dict:
     requests = max(100, int(rate * seconds))
     floor = h2load.run(floor_url, requests=requests, rate=rate).percentiles() if floor_url else None
-    before = {name: lag_buckets(url) for name, url in metrics.items()}
+    before = {name: probe_buckets(url) for name, url in metrics.items()}
     result = h2load.run(scenario.url, headers=scenario.headers, requests=requests, rate=rate).percentiles()
-    lag = {}
+    lag, gc_pauses = {}, {}
     for name, url in metrics.items():
-        after = lag_buckets(url)
+        after = probe_buckets(url)
         if before[name] is not None and after is not None:
-            lag[name] = quantile_ms(before[name], after, 0.99)
-    return {"name": scenario.name, "rate": rate, **result, "floor": floor, "loop_lag_p99_ms": lag}
+            lag[name] = quantile_ms(before[name]["latchkey_event_loop_lag_seconds"], after["latchkey_event_loop_lag_seconds"], 0.99)
+            gc_pauses[name] = over(before[name].get("latchkey_gc_pause_seconds", {}), after.get("latchkey_gc_pause_seconds", {}), 0.001) if "latchkey_gc_pause_seconds" in after else 0
+    return {"name": scenario.name, "rate": rate, **result, "floor": floor, "loop_lag_p99_ms": lag, "gc_pauses_over_1ms": gc_pauses}
 
 
 def alone(scenario: Scenario, requests: int = 1000) -> dict:
@@ -173,6 +186,8 @@ def print_results(results: list[dict], alone_me: dict | None, lines: list) -> No
     print(f"\n{'scenario (ms)':<30} {'rate':>6} {'p50':>7} {'p90':>7} {'p99':>7} {'p99.9':>7} {'max':>7} {'late':>5}   loop lag p99 (ms)")
     for r in results:
         lag = ", ".join(f"{name} {value:.1f}" for name, value in r["loop_lag_p99_ms"].items() if value is not None) or "(LOOP_PROBE off)"
+        pauses = sum(r.get("gc_pauses_over_1ms", {}).values())
+        lag += f"; GC pauses > 1 ms: {pauses}"
         print(f"{r['name']:<30} {r['rate']:>6.0f} {r['p50']:>7.2f} {r['p90']:>7.2f} {r['p99']:>7.2f} {r['p99.9']:>7.2f} {r['max']:>7.2f} {r['late']:>5}   {lag}")
         if r["floor"]:
             f = r["floor"]

@@ -122,7 +122,11 @@ def cost(name: str, url: str, headers: dict[str, str], pid: int, requests: int, 
 
 def profile(pid: int, url: str, headers: dict[str, str], requests: int, out: Path) -> dict[str, float]:
     """Shares of a process's CPU samples by part of the work, while h2load sends `requests` to `url`."""
-    return record(pid, out, lambda: h2load.run(url, headers=headers, requests=requests, connections=4))
+    def load() -> None:
+        if failures := h2load.run(url, headers=headers, requests=requests, connections=4).failures:
+            raise SystemExit(f"bench: {failures} failed requests while profiling {url}")
+
+    return record(pid, out, load)
 
 
 def record(pid: int, out: Path, load: Callable[[], object]) -> dict[str, float]:
@@ -185,11 +189,13 @@ def main() -> None:
         redis = {"redis": runner.redis.process.pid} if runner.redis else {}
         session, oidc, gateway = env["SESSION_URLS"].split(",")[0], env["OIDC_LINK_URLS"].split(",")[0], env["PUBLIC_URL"]
         gateway_metrics = (f"http://127.0.0.1:{env['METRICS_PORT']}" if env.get("METRICS_PORT") else gateway) + "/metrics"
-        identity = bench_run.identity_header(env, creds, "session")
+        def identity() -> dict[str, str]:  # minted when used: it lives 60 s, a loaded machine's run is longer
+            return bench_run.identity_header(env, creds, "session")
+
         cookie = {"Cookie": "sesskey=" + creds["sesskey"]}
         n = options.requests
         results = [
-            cost("session /users/me direct", session + ME, identity, pids["session"], n, databases, session + "/metrics"),
+            cost("session /users/me direct", session + ME, identity(), pids["session"], n, databases, session + "/metrics"),
             cost("session /healthz direct", session + "/healthz", {}, pids["session"], n, {}, session + "/metrics"),
             cost("oidc-link public route direct", oidc + PUBLIC, {}, pids["oidc-link"], n, {}, oidc + "/metrics"),
             cost("gateway /users/me cookie", gateway + ME, cookie, pids["gateway"], n, redis, gateway_metrics),
@@ -198,7 +204,7 @@ def main() -> None:
         samples = Path(options.profile) if isinstance(options.profile, str) else tmp / "profile.txt"
         parts = {}
         if options.profile:
-            parts["session, direct /users/me"] = profile(pids["session"], session + ME, identity, 3 * n, samples)
+            parts["session, direct /users/me"] = profile(pids["session"], session + ME, identity(), 3 * n, samples)
             parts["gateway, /users/me with a cookie"] = profile(pids["gateway"], gateway + ME, cookie, 3 * n, samples.with_suffix(".gateway.txt"))
     finally:
         runner.stop()

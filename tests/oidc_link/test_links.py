@@ -70,3 +70,32 @@ async def test_configured_providers_are_listed_publicly(sso, http):
     async with http.get(sso.urls["oidc-link"] + "/api/v1/sso/providers") as response:
         assert response.status == 200
         assert [p["id"] for p in await response.json()] == ["acme", "globex"]
+
+
+async def test_linking_and_unlinking_are_in_the_users_security_log(browser, http, sso, db):
+    """oidc-link owns the links; session keeps the user's log, told over its internal API."""
+    from session import operator
+    from session.settings import Settings
+
+    user = await operator.create_user(Settings.from_env(sso.env), email="alice@example.com", password="a long passphrase",
+                                      org_id=None)
+    assert await browser.link(user["userid"], "acme") == LINKED
+    async with http.delete(sso.urls["oidc-link"] + "/api/v1/sso/acme", headers=identity(sso, user["userid"])) as response:
+        assert response.status == 204
+    rows = await db.fetch(
+        "SELECT event, subject, method FROM session.security_events WHERE user_id = $1 AND event LIKE 'sso.%' ORDER BY id",
+        user["userid"],
+    )
+    assert [tuple(row) for row in rows] == [("sso.linked", "acme", "oauth"), ("sso.unlinked", "acme", "oauth")]
+    rows = repr([dict(r) for r in await db.fetch("SELECT * FROM session.security_events")])
+    assert browser.flow_cookie not in rows
+
+
+async def test_only_the_events_a_service_owns_can_be_reported(sso, http):
+    from tests.session.conftest import service_auth
+
+    url = sso.urls["session"] + "/internal/users/1/events"
+    async with http.post(url, json={"event": "password.reset"}, headers=service_auth(sso, "oidc-link")) as response:
+        assert response.status == 400
+    async with http.post(url, json={"event": "sso.linked"}, headers=service_auth(sso, "org-provisioning")) as response:
+        assert response.status in (401, 403)

@@ -54,7 +54,7 @@ return due[1]
 class MailSettings:
     smtp_url: str | None  # None: mail is off (messages are logged as not sent, never queued)
     mail_from: str
-    timeout: float  # one SMTP conversation, connect to QUIT
+    timeout: float  # each step of an SMTP conversation (connect, greeting, each command)
     max_attempts: int
 
     @classmethod

@@ -121,6 +121,15 @@ class SessionClient:
             raise BadGateway()
         return NewSession(sesskey, expires_in, DirectoryUser.from_json(body.get("user")))
 
+    async def report_event(
+        self, user_id: int, event: str, *, subject: str | None = None, client: Client | None = None, method: str | None = None
+    ) -> None:
+        """A security event this service owns, for the user's security log (which session keeps)."""
+        body: dict[str, Any] = {"event": event, "subject": subject, "method": method}
+        if client is not None:
+            body["client"] = client.to_json()
+        await self._client.call("POST", f"/internal/users/{user_id}/events", json_body=body)
+
     async def get_user(self, user_id: int) -> DirectoryUser:
         """NotFound for an unknown user."""
         _status, body = await self._client.call("GET", f"/internal/users/{user_id}")

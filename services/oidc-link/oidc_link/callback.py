@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from latchkey.inputs import storable_text
+from latchkey.security_events import Client
 from latchkey.session_client import NewSession
 
 from . import links, sign_in
@@ -33,8 +34,15 @@ class CallbackOutcome:
 
 
 async def complete_callback(
-    ctx: SsoContext, *, state: str | None, code: str | None, error: str | None, binding: str | None
+    ctx: SsoContext,
+    *,
+    state: str | None,
+    code: str | None,
+    error: str | None,
+    binding: str | None,
+    client: Client | None = None,
 ) -> CallbackOutcome:
+    """`client` is the browser coming back: its sessions list and security log show it."""
     # Taken before the binding check, so a callback URL that reached the wrong browser is spent.
     flow = await ctx.flows.take(state) if state else None
     if flow is None or not flow.bound_to(binding):
@@ -45,9 +53,9 @@ async def complete_callback(
             raise SsoFailed(code="access_denied" if error in _DECLINED else "provider_error")
         subject, email = await _verified_identity(ctx, flow, code)
         if flow.kind == "link" and flow.user_id is not None:
-            await links.link_account(ctx, flow.user_id, flow.issuer, subject, email)
+            await links.link_account(ctx, flow.user_id, flow.issuer, subject, email, client)
             return CallbackOutcome(site_url(ctx.public_url, flow.return_to, sso="linked"))
-        session = await sign_in.sign_in(ctx, flow.issuer, subject, email)
+        session = await sign_in.sign_in(ctx, flow.issuer, subject, email, client)
         return CallbackOutcome(site_url(ctx.public_url, flow.return_to), session)
     except (SsoFailed, ProviderUnavailable) as failure:
         page = flow.return_to if flow.kind == "link" else sign_in.LOGIN_PAGE

@@ -9,6 +9,7 @@ from aiohttp import web
 from latchkey.cookies import set_session_cookie
 from latchkey.identity import principal_of, require_service
 from latchkey.inputs import path_id, read_json_object, safe_return_path
+from latchkey.security_events import Client
 
 from . import links, sign_in
 from .access import interactive_user_id
@@ -61,7 +62,7 @@ async def get_link(request: web.Request) -> web.Response:
 
 async def delete_link(request: web.Request) -> web.Response:
     user_id = interactive_user_id(principal_of(request))
-    await links.unlink(request.app[SSO], user_id, request.match_info["issuer"])
+    await links.unlink(request.app[SSO], user_id, request.match_info["issuer"], Client.of(request))
     return web.Response(status=204)
 
 
@@ -79,7 +80,8 @@ async def callback(request: web.Request) -> web.Response:
     ctx = request.app[SSO]
     query = request.query
     outcome = await complete_callback(
-        ctx, state=query.get("state"), code=query.get("code"), error=query.get("error"), binding=request.cookies.get(FLOW_COOKIE)
+        ctx, state=query.get("state"), code=query.get("code"), error=query.get("error"),
+        binding=request.cookies.get(FLOW_COOKIE), client=Client.of(request),
     )
     response = web.Response(status=303, headers={"Location": outcome.location, **_REDIRECT_HEADERS})
     _bind_browser(response, ctx, None)

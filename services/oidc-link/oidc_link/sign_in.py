@@ -11,6 +11,7 @@ import logging
 
 from latchkey.errors import Forbidden, NotFound
 from latchkey.internal_client import OWNER_FAILED
+from latchkey.security_events import Client
 from latchkey.session_client import NewSession
 
 from . import repository
@@ -28,13 +29,15 @@ async def start_sign_in(ctx: SsoContext, provider_id: str, return_to: str) -> St
     return await begin_flow(ctx, kind="login", provider_id=provider_id, user_id=None, return_to=return_to)
 
 
-async def sign_in(ctx: SsoContext, provider_id: str, subject: str, email: str | None) -> NewSession:
+async def sign_in(
+    ctx: SsoContext, provider_id: str, subject: str, email: str | None, client: Client | None = None
+) -> NewSession:
     link = await repository.find_link_by_subject(ctx.pool, provider_id, subject)
     if link is None:
         log.info("sign-in refused: provider account not linked", extra={"fields": {"provider": provider_id}})
         raise SsoFailed(code="not_linked")
     try:
-        session = await ctx.sessions.start_session(link.user_id, amr=[OIDC_AMR], perms=list(INTERACTIVE_PERMS))
+        session = await ctx.sessions.start_session(link.user_id, amr=[OIDC_AMR], perms=list(INTERACTIVE_PERMS), client=client)
     except NotFound:
         # The user was deleted at the session service; the link is an orphan.
         await repository.delete_link(ctx.pool, link.user_id, provider_id)

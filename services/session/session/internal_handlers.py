@@ -11,7 +11,7 @@ from latchkey.identity import require_service
 from latchkey.inputs import MAX_ID, id_cursor, limit_param, path_id, read_json_object
 from latchkey.security_events import Client
 
-from . import api_keys, authentication, users
+from . import api_keys, authentication, security_log, users
 from .fields import check_profile, check_user_name
 from .inputs import strings
 from .keys import CONTEXT
@@ -86,6 +86,12 @@ async def delete_org_user(request: web.Request) -> web.Response:
     require_service(request, "org-provisioning")
     user_name = check_user_name(request.match_info["userName"])
     await users.deprovision_org_user(request.app[CONTEXT], path_id(request, "orgId"), user_name)
+    return web.Response(status=204)
+
+
+async def report_event(request: web.Request) -> web.Response:
+    caller = require_service(request, *security_log.REPORTABLE)
+    await security_log.report(request.app[CONTEXT], caller, path_id(request, "userid"), await read_json_object(request))
     return web.Response(status=204)
 
 

@@ -54,4 +54,5 @@ ROUTES: list[web.RouteDef] = [
     web.delete(ORG_USER, internal.delete_org_user),  # org-provisioning
     web.get(r"/internal/organizations/{orgId:\d+}/users", internal.list_org_users),  # org-provisioning
     web.get(r"/internal/users/{userid:\d+}", internal.get_user),  # oidc-link
+    web.post(r"/internal/users/{userid:\d+}/events", internal.report_event),  # oidc-link (security_log.REPORTABLE)
 ]

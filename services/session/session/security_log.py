@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from latchkey.errors import NotFound, ValidationFailed
 from latchkey.security_events import Client, Db, Event
+
+from . import repository
 
 from .context import Context
 from .repository import UserRecord
@@ -32,6 +35,10 @@ PROFILE_UPDATED = "profile.updated"
 EMAIL_CHANGE_REQUESTED = "email.change_requested"
 EMAIL_CHANGED = "email.changed"
 ACCOUNT_DELETED = "account.deleted"  # the row keeps only a keyed hash of the email
+SSO_LINKED = "sso.linked"  # reported by oidc-link (POST /internal/users/{userid}/events)
+SSO_UNLINKED = "sso.unlinked"
+# What other services may report, by caller: they own the action, session owns the user's log.
+REPORTABLE = {"oidc-link": frozenset({SSO_LINKED, SSO_UNLINKED})}
 
 
 async def record(
@@ -60,6 +67,21 @@ async def record(
         subject=subject,
         detail=detail,
     )
+
+
+async def report(ctx: Context, caller: str, userid: int, body: dict[str, Any]) -> None:
+    """An event another service owns (`REPORTABLE`), recorded in the user's log."""
+    event, subject, method = body.get("event"), body.get("subject"), body.get("method")
+    if event not in REPORTABLE.get(caller, ()):
+        raise ValidationFailed({"event": f"is not an event {caller} reports"})
+    if subject is not None and not (isinstance(subject, str) and len(subject) <= 128):
+        raise ValidationFailed({"subject": "must be a short string"})
+    if method is not None and not (isinstance(method, str) and len(method) <= 64):
+        raise ValidationFailed({"method": "must be a short string"})
+    user = await repository.find_user_by_id(ctx.db, userid)
+    if user is None:
+        raise NotFound("No such user.")
+    await record(ctx, event, user, client=Client.from_json(body.get("client")), method=method, subject=subject)
 
 
 async def user_events(ctx: Context, userid: int, *, limit: int, cursor: int | None) -> tuple[list[Event], str | None]:

@@ -21,6 +21,8 @@
     "profile.updated": "Changed the profile",
     "email.change_requested": "Asked to change the email address",
     "email.changed": "Changed the email address",
+    "sso.linked": "Linked a sign-in provider",
+    "sso.unlinked": "Unlinked a sign-in provider",
     "user.provisioned": "User provisioned",
     "user.deprovisioned": "User removed",
     "refresh_token.issued": "Sign-in link issued",
@@ -29,7 +31,7 @@
     "settings.changed": "Settings changed",
   };
 
-  const NAMES_A_USER = /^(user|refresh_token|handoff)\./;
+  const NAMES_A_USER = /^(user|refresh_token|handoff|sso)\./;
 
   function describe(event) {
     const label = LABELS[event.event] || event.event;

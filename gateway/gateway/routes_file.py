@@ -52,7 +52,7 @@ class _Bad(Exception):
 @dataclass(frozen=True, slots=True)
 class UpstreamSpec:
     name: str
-    urls: tuple[str, ...]  # empty: reached by another proxy (forward auth), never by the gateway
+    urls: tuple[str, ...] = ()  # none: reached by another proxy (forward auth), never by the gateway
     connect_timeout: float | None = None  # None: GATEWAY_CONNECT_TIMEOUT
     read_timeout: float | None = None  # None: GATEWAY_READ_TIMEOUT
     identity_headers: bool = False

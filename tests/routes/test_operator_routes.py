@@ -22,6 +22,8 @@ urls = ["{echo}"]
 [upstreams.dead]
 urls = ["http://127.0.0.1:{dead_port}"]
 
+[upstreams.elsewhere]               # no urls: only another proxy reaches it (forward auth)
+
 [upstreams.slow]
 urls = ["{echo}"]
 read_timeout = 0.3
@@ -59,6 +61,12 @@ path = "/slow"
 upstream = "slow"
 access = "public"
 envelope = "account"
+
+[[routes]]
+methods = ["GET"]
+prefix = "/elsewhere"
+upstream = "elsewhere"
+access = "user"
 
 [[routes]]
 methods = ["POST"]
@@ -195,3 +203,15 @@ async def test_cors_knows_operator_routes_of_any_method_and_prefix(shop, session
     async with http.put(system.gateway + "/shop/cart/3", headers=headers) as response:
         assert response.status == 200
         assert response.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+
+
+async def test_an_upstream_without_urls_is_judged_by_verify_and_never_proxied(shop, sessions, http):
+    system, echo = shop
+    bearer = {"Authorization": "Bearer " + await new_session(sessions, 46)}
+    async with http.get(system.gateway + "/elsewhere/reports", headers=bearer) as response:
+        assert response.status == 404
+    asked = {**bearer, "X-Forwarded-Uri": "/elsewhere/reports", "X-Forwarded-Method": "GET"}
+    async with http.get(system.gateway + "/auth/verify", headers=asked) as response:
+        assert response.status == 200
+        assert response.headers["X-Latchkey-User"] == "46"
+    assert not echo.seen

@@ -125,11 +125,13 @@ POLICIES: tuple[RoutePolicy, ...] = (
 
 
 # The gateway's own endpoints and pages (routes.py, pages/routes.py): never an operator's.
+# tests/routes/test_routes_file.py checks that every path the gateway serves itself is covered here.
 RESERVED: tuple[RoutePolicy, ...] = tuple(
     RoutePolicy(ANY_METHOD, path, "gateway", P, prefix=prefix)
     for path, prefix in (
-        ("/", False), ("/login", False), ("/account", False), ("/healthz", False), ("/readyz", False),
-        ("/metrics", False), ("/api/openapi.json", False), ("/organization", True), ("/assets", True),
+        ("/", False), ("/login", True), ("/account", True), ("/organization", True), ("/assets", True),
+        ("/forgot-password", True), ("/reset-password", True), ("/verify-email", True), ("/favicon.ico", False),
+        ("/healthz", False), ("/readyz", False), ("/metrics", False), ("/api/openapi.json", False),
         ("/auth", True), ("/.well-known", True), ("/internal", True),
     )
 )

@@ -97,3 +97,20 @@ def test_the_gateway_stops_with_that_one_line(base_env, tmp_path):
         f"gateway: configuration error: GATEWAY_ROUTES_FILE: {path}: routes[1].access: "
         "must be one of public, user, no_api_key, org_key, got 'admin'"
     ]
+
+
+def test_every_path_the_gateway_serves_itself_is_reserved(base_env):
+    """A page or endpoint added to the gateway without a RESERVED entry could be shadowed by an operator route."""
+    import re
+
+    from gateway.app import init_app
+    from gateway.policy import ANY_METHOD, POLICIES, RoutePolicy, builtin_overlap
+    from gateway.settings import Settings
+
+    app = init_app(Settings.from_env(base_env))
+    policy_paths = {p.path for p in POLICIES} | {p.path + "/" for p in POLICIES}
+    own = {resource.canonical for resource in app.router.resources()} - policy_paths - {"/api/{tail}"}
+    assert "/login" in own and "/.well-known/jwks.json" in own
+    for path in own:
+        concrete = re.sub(r"\{[^}]+\}", "x", path)
+        assert builtin_overlap(RoutePolicy(ANY_METHOD, concrete, "probe", Access.USER)) is not None, path

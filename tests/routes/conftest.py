@@ -55,8 +55,8 @@ async def device_stack(start_system, tmp_path, http):
     """Factory: the device API, a gateway routing to it from the example routes file, and a real account."""
     runners: list[web.AppRunner] = []
 
-    async def start(*, services=None, key_lifetime: float = 300.0, **overrides: str) -> Stack:
-        device_port = free_port()
+    async def start(*, services=None, key_lifetime: float = 300.0, device_port: int | None = None, **overrides: str) -> Stack:
+        device_port = device_port or free_port()
         gateway_port = overrides.pop("GATEWAY_PORT", None) or str(free_port())
         device_url = f"http://127.0.0.1:{device_port}"
         routes_file = tmp_path / f"routes-{device_port}.toml"

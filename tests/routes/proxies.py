@@ -78,9 +78,12 @@ def _ready(process: subprocess.Popen, port: int, log: Path) -> subprocess.Popen:
             raise AssertionError(f"proxy exited: {stderr}{log.read_text() if log.exists() else ''}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process
         except OSError:
             time.sleep(0.05)
+            continue
+        time.sleep(0.2)  # whoever answered must be this proxy, still running (not a port taken meanwhile)
+        if process.poll() is None:
+            return process
     process.kill()
     raise AssertionError(f"proxy did not listen on {port}")
 

@@ -12,17 +12,20 @@ from .proxies import start_caddy, start_nginx, stop
 
 @pytest.fixture(params=["nginx", "caddy"])
 async def behind_proxy(request, device_stack, tmp_path):
-    proxy_port, gateway_port = free_port(), free_port()
-    stack = await device_stack(
-        services=("gateway", "session", "org-provisioning"),
-        GATEWAY_PORT=str(gateway_port),
-        PUBLIC_URL=f"http://127.0.0.1:{proxy_port}",  # users see the proxy: sign-in links and the CSRF check say so
-    )
-    app_port = int(stack.device_api.rsplit(":", 1)[1])
+    # The proxy binds its port first, so no service started after it can take that port.
+    proxy_port, gateway_port, app_port = free_port(), free_port(), free_port()
     start = start_nginx if request.param == "nginx" else start_caddy
     process = start(tmp_path, proxy=proxy_port, gateway=gateway_port, app=app_port)
-    yield stack, f"http://127.0.0.1:{proxy_port}"
-    stop(process)
+    try:
+        stack = await device_stack(
+            services=("gateway", "session", "org-provisioning"),
+            device_port=app_port,
+            GATEWAY_PORT=str(gateway_port),
+            PUBLIC_URL=f"http://127.0.0.1:{proxy_port}",  # users see the proxy: sign-in links and the CSRF check say so
+        )
+        yield stack, f"http://127.0.0.1:{proxy_port}"
+    finally:
+        stop(process)
 
 
 async def test_each_credential_passes_the_proxy_and_the_app_trusts_the_identity(behind_proxy, http):

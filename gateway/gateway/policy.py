@@ -130,7 +130,8 @@ RESERVED: tuple[RoutePolicy, ...] = tuple(
     RoutePolicy(ANY_METHOD, path, "gateway", P, prefix=prefix)
     for path, prefix in (
         ("/", False), ("/login", True), ("/account", True), ("/organization", True), ("/assets", True),
-        ("/forgot-password", True), ("/reset-password", True), ("/verify-email", True), ("/favicon.ico", False),
+        ("/signup", True), ("/forgot-password", True), ("/reset-password", True), ("/verify-email", True),
+        ("/confirm-email-change", True), ("/favicon.ico", False),
         ("/healthz", False), ("/readyz", False), ("/metrics", False), ("/api/openapi.json", False),
         ("/auth", True), ("/.well-known", True), ("/internal", True),
     )

@@ -90,7 +90,13 @@ async def _upstreams_ctx(app: web.Application) -> AsyncIterator[None]:
     }
     app[HTTP] = http
     app[UPSTREAMS] = upstreams = {
-        name: Upstream(name, urls, connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout)
+        name: Upstream(
+            name,
+            urls,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
+            max_connections=settings.max_connections_per_instance,
+        )
         for name, urls in base_urls.items()
     }
     # The operator's upstreams (routes file), balanced and timed out like the services.

@@ -29,7 +29,7 @@ HOP_BY_HOP = frozenset(
         "te", "trailer", "transfer-encoding", "upgrade",
     }
 )
-# Credentials, what the gateway itself sets, and what aiohttp computes for the new request.
+# Credentials, what the gateway itself sets, and the framing the forwarding client writes (Host, length).
 _NOT_FORWARDED = HOP_BY_HOP | frozenset(
     {"host", "content-length", "expect", "authorization", "x-api-key", "cookie", "x-real-ip", "forwarded", "x-request-id"}
 )

@@ -27,6 +27,7 @@ class Settings:
     cors_allowed_origins: tuple[str, ...]  # canonical origins that browsers may call the API from
     workers: int  # processes sharing the port (SO_REUSEPORT), see workers.py
     signup_enabled: bool  # the sign-in page offers "Create an account" (session's SIGNUP_ENABLED)
+    max_connections_per_instance: int
     # The operator's upstreams and routes (GATEWAY_ROUTES_FILE), joining the built-in policy table.
     operator_routes: OperatorRoutes = OperatorRoutes()
     # Public keys of earlier signing keys, still published at /.well-known/jwks.json during a rotation.
@@ -48,6 +49,7 @@ class Settings:
             cors_allowed_origins=parse_allowed_origins("CORS_ALLOWED_ORIGINS", env.raw("CORS_ALLOWED_ORIGINS")),
             workers=env.int("GATEWAY_WORKERS", default_workers(), minimum=1),
             signup_enabled=env.bool("SIGNUP_ENABLED", False),
+            max_connections_per_instance=env.int("GATEWAY_MAX_CONNECTIONS_PER_INSTANCE", 256, minimum=1),
             operator_routes=_operator_routes(env),
             previous_public_keys=_public_keys(env, "GATEWAY_PREVIOUS_PUBLIC_KEYS"),
         )

@@ -4,7 +4,8 @@ Each service may run as several instances (`SESSION_URLS=http://a,http://b`).
 Requests rotate over them; an instance that refuses the connection, or does not
 accept it within the connect timeout, is skipped (nothing was sent, so trying the
 next one is safe for any method). When every instance is skipped, the answer is
-503 with `Retry-After`; a read timeout (or an upstream that stops reading the
+503 with `Retry-After`, as it is when every instance is at its connection cap
+(`GATEWAY_MAX_CONNECTIONS_PER_INSTANCE`); a read timeout (or an upstream that stops reading the
 request body) is 504; any other broken exchange is 502.
 """
 
@@ -17,20 +18,31 @@ from urllib.parse import urlsplit
 
 from latchkey.errors import BadGateway, GatewayTimeout, ServiceUnavailable
 
-from .http1 import Answer, Body, BrokenExchange, HostPool, Refused
+from .host_pool import HostPool, Refused, Saturated
+from .http1 import Answer, Body, BrokenExchange
 
 log = logging.getLogger("gateway.upstreams")
 
 
 class Upstream:
-    def __init__(self, service: str, base_urls: tuple[str, ...], *, connect_timeout: float, read_timeout: float) -> None:
+    def __init__(
+        self,
+        service: str,
+        base_urls: tuple[str, ...],
+        *,
+        connect_timeout: float,
+        read_timeout: float,
+        max_connections: int = 256,
+    ) -> None:
         self.service = service
         self.base_urls = base_urls
         self._instances = []
         for url in base_urls:
             parts = urlsplit(url)
             host, port = parts.hostname or "127.0.0.1", parts.port or 80
-            pool = HostPool(host, port, connect_timeout=connect_timeout, read_timeout=read_timeout)
+            pool = HostPool(
+                host, port, connect_timeout=connect_timeout, read_timeout=read_timeout, max_connections=max_connections
+            )
             self._instances.append((pool, parts.path.rstrip("/")))
         self._next = 0
 
@@ -39,6 +51,7 @@ class Upstream:
     ) -> Answer:
         """Send to one instance; `raw_path` is already percent-encoded and is sent as is."""
         count = len(self._instances)
+        saturated = False
         for _ in range(count):
             pool, prefix = self._instances[self._next % count]
             self._next += 1
@@ -46,12 +59,20 @@ class Upstream:
                 return await pool.exchange(method, prefix + raw_path, headers or [], body)
             except Refused:
                 continue  # nothing was sent: try the next instance
+            except Saturated:
+                saturated = True  # nothing was sent either
+                continue
             except TimeoutError:
                 log.warning("upstream timeout", extra={"fields": {"service": self.service, "path": raw_path.partition("?")[0]}})
                 raise GatewayTimeout() from None
             except BrokenExchange as error:
                 log.warning("upstream broke the exchange", extra={"fields": {"service": self.service, "problem": str(error)}})
                 raise BadGateway() from None
+        if saturated:
+            log.warning("upstream at its connection cap", extra={"fields": {"service": self.service}})
+            busy = ServiceUnavailable(f"The {self.service} service is at its connection limit; try again shortly.")
+            busy.retry_after = 1
+            raise busy
         log.warning("upstream unavailable", extra={"fields": {"service": self.service}})
         raise ServiceUnavailable(f"The {self.service} service is unavailable; try again shortly.")
 

@@ -9,6 +9,7 @@ line longer than the head limit, a head followed by a dropped connection.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import aiohttp
 import pytest
@@ -78,6 +79,17 @@ async def upstream_answering(start_system):
         await upstream.stop()
 
 
+@contextlib.asynccontextmanager
+async def raw_upstream(serve):
+    """A raw socket server running `serve` per connection; yields its base URL."""
+    port = free_port()
+    server = await asyncio.start_server(serve, "127.0.0.1", port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.close()
+
+
 async def _assert_bad_gateway(http, url: str, method: str = "GET") -> None:
     async with http.request(method, url) as response:
         assert response.status == 502, await response.text()
@@ -118,14 +130,15 @@ async def test_a_valid_chunked_answer_is_relayed_whole(upstream_answering, http)
     assert upstream.connections == 1  # the chunked answer was read to its end: the connection was reusable
 
 
-async def test_an_answer_with_both_lengths_does_not_leave_its_connection_for_reuse(upstream_answering, http):
-    # Transfer-Encoding wins (RFC 9112 §6.3), but a sender this confused cannot be trusted with the next request.
+async def test_an_answer_with_both_lengths_is_refused_and_its_connection_not_reused(upstream_answering, http):
+    # RFC 9112 §6.3: such a message "ought to be handled as an error" (it is how responses are split);
+    # the stricter rule of llhttp. A sender this confused is not trusted with the next request either.
     both = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 30\r\n\r\n2\r\nok\r\n0\r\n\r\n"
     system, upstream = await upstream_answering([both, OK])
-    for _ in range(2):
-        async with http.get(system.gateway + PATH) as response:
-            assert response.status == 200
-            assert await response.read() == b"ok"
+    await _assert_bad_gateway(http, system.gateway + PATH)
+    async with http.get(system.gateway + PATH) as response:
+        assert response.status == 200
+        assert await response.read() == b"ok"
     assert upstream.connections == 2
 
 
@@ -142,6 +155,52 @@ async def test_a_post_whose_answer_broke_off_is_never_sent_twice(upstream_answer
     assert len(upstream.requests) == 2
 
 
+async def test_a_post_on_a_reused_connection_that_closes_unanswered_is_not_resent(upstream_answering, http):
+    # RFC 9110 §9.2.2: the service read the POST and may have acted on it before closing; only an
+    # idempotent request may be repeated automatically.
+    system, upstream = await upstream_answering([OK, None, OK])
+    url = system.gateway + "/api/auth/refresh-token"  # public POST, forwarded to org-provisioning
+    async with http.post(url, json={}) as response:
+        assert response.status == 200
+    await _assert_bad_gateway(http, url, "POST")
+    assert len(upstream.requests) == 2
+
+
+async def test_a_get_on_a_reused_connection_that_closes_unanswered_is_sent_once_more(upstream_answering, http):
+    system, upstream = await upstream_answering([OK, None, OK])
+    for _ in range(2):
+        async with http.get(system.gateway + PATH) as response:
+            assert response.status == 200 and await response.read() == b"ok"
+    assert len(upstream.requests) == 3 and upstream.connections == 2
+
+
+async def test_past_the_connection_cap_of_an_instance_the_answer_is_a_clear_503(start_system, http):
+    release, held = asyncio.Event(), asyncio.Event()
+
+    async def hold_then_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        held.set()
+        await release.wait()
+        writer.write(OK)
+        await writer.drain()
+        writer.close()
+
+    async with raw_upstream(hold_then_answer) as url:
+        system = await start_system(
+            ("gateway",), OIDC_LINK_URLS=url, GATEWAY_MAX_CONNECTIONS_PER_INSTANCE="1", GATEWAY_CONNECT_TIMEOUT="0.2"
+        )
+        first = asyncio.create_task(http.get(system.gateway + PATH))
+        await asyncio.wait_for(held.wait(), 10)  # the first request holds the only connection
+        async with http.get(system.gateway + PATH) as response:
+            assert response.status == 503, await response.text()
+            assert response.headers["Retry-After"] == "1"
+            problem = await response.json()
+        assert problem["code"] == "service_unavailable" and "connection limit" in problem["title"]
+        release.set()
+        async with await first as response:
+            assert response.status == 200
+
+
 async def test_an_upstream_that_stops_reading_a_streamed_body_is_504_not_a_hang(start_system):
     done = asyncio.Event()
 
@@ -150,27 +209,26 @@ async def test_an_upstream_that_stops_reading_a_streamed_body_is_504_not_a_hang(
         await done.wait()  # never reads the body, never answers
         writer.close()
 
-    port = free_port()
-    server = await asyncio.start_server(swallow_head_then_stall, "127.0.0.1", port)
     try:
-        system = await start_system(
-            ("gateway",), ORG_PROVISIONING_URLS=f"http://127.0.0.1:{port}",
-            GATEWAY_READ_TIMEOUT="0.5", GATEWAY_MAX_BODY_BYTES=str(64 * 1024 * 1024),
-        )
+        async with raw_upstream(swallow_head_then_stall) as url:
+            system = await start_system(
+                ("gateway",), ORG_PROVISIONING_URLS=url,
+                GATEWAY_READ_TIMEOUT="0.5", GATEWAY_MAX_BODY_BYTES=str(64 * 1024 * 1024),
+            )
 
-        async def big_body():
-            for _ in range(32):
-                yield b"z" * (1024 * 1024)
+            async def big_body():
+                for _ in range(32):
+                    yield b"z" * (1024 * 1024)
 
-        headers = {"Content-Type": "application/octet-stream"}
-        # A client of its own, closed here: the gateway stops draining the rest of the upload at once.
-        async with asyncio.timeout(10), aiohttp.ClientSession() as client:
-            async with client.post(system.gateway + "/api/auth/refresh-token", data=big_body(), headers=headers) as response:
-                assert response.status == 504
-                assert (await response.json())["code"] == "gateway_timeout"
+            headers = {"Content-Type": "application/octet-stream"}
+            # A client of its own, closed here: the gateway stops draining the rest of the upload at once.
+            async with asyncio.timeout(10), aiohttp.ClientSession() as client:
+                url = system.gateway + "/api/auth/refresh-token"
+                async with client.post(url, data=big_body(), headers=headers) as response:
+                    assert response.status == 504
+                    assert (await response.json())["code"] == "gateway_timeout"
     finally:
         done.set()
-        server.close()
 
 
 async def test_bytes_an_upstream_sent_past_its_answer_never_reach_the_next_caller(upstream_answering, http):

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from latchkey.client_address import resolved
 from latchkey.errors import CsrfRejected, Forbidden, ForbiddenAuthMethod, Unauthenticated
 
 from .authentication import Authentication, Authenticator
@@ -47,9 +48,9 @@ async def admit(
 ) -> Authentication | None:
     """The one decision of the proxy and of /auth/verify: who is calling, and may they call this route."""
     if policy.access is Access.PUBLIC:
-        auth = await authenticator.attempt(credentials, request.remote)
+        auth = await authenticator.attempt(credentials, resolved(request))
     else:
-        auth = await authenticator.authenticate(credentials, request.remote)
+        auth = await authenticator.authenticate(credentials, resolved(request))
     return authorize(policy, auth, request, trusted_origins, path_params)
 
 

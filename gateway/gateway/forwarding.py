@@ -16,6 +16,7 @@ from aiohttp import StreamReader, web
 from multidict import CIMultiDict
 
 from latchkey import logs
+from latchkey.client_address import resolved
 from latchkey.errors import PayloadTooLarge
 
 from .credentials import CREDENTIAL_PARAMS, Inbound, cookie_header_without_session
@@ -75,11 +76,12 @@ def upstream_headers(request: web.Request, identity: list[tuple[str, str]]) -> l
         kept = cookie_header_without_session(request.cookies)
         if kept:
             headers.append(("Cookie", kept))
-    # X-Real-IP is the peer we saw, whatever the client claimed; services rate-limit on it.
+    # X-Real-IP is the client as we resolved it (the peer, or who a trusted proxy forwards for),
+    # whatever the client claimed; services log and rate-limit on it.
     peer = request.remote or ""
     prior = request.headers.get("X-Forwarded-For")
     headers += [
-        ("X-Real-IP", peer),
+        ("X-Real-IP", resolved(request) or peer),
         ("X-Forwarded-For", f"{prior}, {peer}" if prior else peer),
         ("X-Forwarded-Proto", request.scheme),
         ("X-Forwarded-Host", request.host),

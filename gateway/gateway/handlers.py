@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from latchkey.client_address import at_edge
 from latchkey.errors import BadRequest, LatchkeyError, NotFound
 from latchkey.identity import PRINCIPAL_KEY, Handler
 from latchkey.tokens import IDENTITY_HEADER, Principal
@@ -31,6 +32,7 @@ def proxy(policy: RoutePolicy, public_url: str, cors: CorsRules) -> Handler:
         app = request.app
         max_body = app[SETTINGS].max_body_bytes
         inbound = await read_inbound(request, max_body)
+        at_edge(request, app[SETTINGS].trusted_proxies)  # the client, as rate limits and X-Real-IP must see it
         auth = await admit(app[AUTHENTICATOR], policy, inbound.credentials, request, trusted_origins, request.match_info)
         identity = []
         if auth is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 
+from latchkey.client_address import IPNetwork, parse_networks
 from latchkey.settings import CommonSettings, Env, SettingsError, load_environment
 
 from . import SERVICE
@@ -28,6 +29,8 @@ class Settings:
     workers: int  # processes sharing the port (SO_REUSEPORT), see workers.py
     signup_enabled: bool  # the sign-in page offers "Create an account" (session's SIGNUP_ENABLED)
     max_connections_per_instance: int
+    # proxies whose X-Forwarded-For names the client (SPEC §9); none by default: the peer is the client
+    trusted_proxies: tuple[IPNetwork, ...]
     # The operator's upstreams and routes (GATEWAY_ROUTES_FILE), joining the built-in policy table.
     operator_routes: OperatorRoutes = OperatorRoutes()
     # Public keys of earlier signing keys, still published at /.well-known/jwks.json during a rotation.
@@ -50,6 +53,7 @@ class Settings:
             workers=env.int("GATEWAY_WORKERS", default_workers(), minimum=1),
             signup_enabled=env.bool("SIGNUP_ENABLED", False),
             max_connections_per_instance=env.int("GATEWAY_MAX_CONNECTIONS_PER_INSTANCE", 256, minimum=1),
+            trusted_proxies=_networks(env, "TRUSTED_PROXIES"),
             operator_routes=_operator_routes(env),
             previous_public_keys=_public_keys(env, "GATEWAY_PREVIOUS_PUBLIC_KEYS"),
         )

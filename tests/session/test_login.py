@@ -147,6 +147,22 @@ async def test_repeated_failures_from_one_address_lock_that_address(start_system
     assert status == 200
 
 
+async def test_a_locked_shared_address_still_signs_in_the_accounts_that_use_it(start_system, http, make_user):
+    # One office NAT: somebody behind it guesses at many accounts; the people who work there still sign in.
+    system = await start_system(("session",), LOGIN_MAX_FAILURES="3", LOGIN_MAX_FAILURES_PER_ADDRESS="3", **CHEAP_ARGON2)
+    await make_user(system)
+    office = {"X-Real-IP": "203.0.113.9"}
+    await login(http, system, headers=office)  # ada signs in from the office as every day
+    for i in range(10):
+        await post_login(http, system, json={"email": f"guess{i}@example.com", "password": "x" * 8}, headers=office)
+    status, body, _ = await post_login(http, system, json={"email": "ada@example.com", "password": PASSWORD}, headers=office)
+    assert status == 200, body
+    # ada's own account still has its own lockout from there.
+    for _ in range(3):
+        await post_login(http, system, json={"email": "ada@example.com", "password": "wrong password"}, headers=office)
+    assert (await post_login(http, system, json={"email": "ada@example.com", "password": PASSWORD}, headers=office))[0] == 429
+
+
 async def test_the_lock_ends_after_the_lockout_period(start_system, http, make_user):
     system = await start_system(("session",), LOGIN_MAX_FAILURES="2", LOGIN_LOCKOUT_SECONDS="1", **CHEAP_ARGON2)
     await make_user(system)

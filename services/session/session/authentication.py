@@ -36,11 +36,13 @@ async def check_password(
     The same InvalidCredentials (and cost) for any failure.
     """
     address = client.address
-    # The attempt counts as a failure from here on (so concurrent guesses cannot all pass), until it succeeds.
+    # The attempt counts as a failure from here on (so concurrent guesses cannot all pass), until it succeeds;
+    # a database that fails mid-check gives the place back (an outage must not lock anyone out).
     # A locked-out attempt is not logged: it costs nothing to repeat, and would flood the user's log.
-    await ctx.limiter.reserve(email, address)
-    user = same_email(await repository.find_user_by_email(ctx.db, email), email)
-    matches = await ctx.passwords.verify(user.password_hash if user else None, password)
+    attempt = await ctx.limiter.reserve(email, address)
+    async with attempt:
+        user = same_email(await repository.find_user_by_email(ctx.db, email), email)
+        matches = await ctx.passwords.verify(user.password_hash if user else None, password)
     if user is None or not matches or user.disabled:
         log.info("password rejected", extra={"fields": {"email": short_fingerprint(email.strip().lower())}})
         if user is not None:
@@ -49,16 +51,18 @@ async def check_password(
         raise InvalidCredentials()
     if ctx.settings.require_verified_email and user.email_verified_at is None:
         # Only after the right password, so the answer tells nothing to someone guessing.
-        await ctx.limiter.release(email, address)
+        await attempt.succeeded()
         await security_log.record(ctx, security_log.LOGIN_FAILED, user, client=client, method=method,
                                   detail={"reason": "email_not_verified"})
         raise EmailNotVerified()
-    if await mfa.second_factor_due(ctx, user.userid):
+    async with attempt:
+        factor_due = await mfa.second_factor_due(ctx, user.userid)
+    if factor_due:
         # Only this attempt's place is given back: a right password alone must not forgive the wrong
         # second-step codes counted against this email, or the password would buy endless code guesses.
-        await ctx.limiter.give_back(email, address)
+        await attempt.give_back()
         return user, True
-    await ctx.limiter.release(email, address)
+    await attempt.succeeded()
     await _upgrade_hash(ctx, user, password)
     return user, False
 
@@ -111,19 +115,20 @@ async def complete_login(
     if user is None or user.disabled or user.credential_version != challenge.credential_version or not user.email:
         raise mfa_challenges.InvalidMfaToken()  # deleted, disabled or a new password since the password step
     try:
-        await ctx.limiter.reserve(user.email, address)
+        attempt = await ctx.limiter.reserve(user.email, address)
     except LatchkeyError:
         await mfa_challenges.put_back(ctx, challenge)
         raise
     try:
-        method = await mfa.verify_second_factor(ctx, user.userid, code)
+        async with attempt.unless(mfa.InvalidMfaCode):  # a wrong code counts; an outage gives the place back
+            method = await mfa.verify_second_factor(ctx, user.userid, code)
     except mfa.InvalidMfaCode:
         log.info("second factor rejected", extra={"fields": {"userid": user.userid}})
         await security_log.record(ctx, security_log.LOGIN_FAILED, user, client=client, method="pwd,mfa",
                                   detail={"reason": "wrong_code"})
         await mfa_challenges.put_back(ctx, challenge)
         raise
-    await ctx.limiter.release(user.email, address)
+    await attempt.succeeded()
     return await _password_session(ctx, user, amr=("pwd", method), client=client)
 
 

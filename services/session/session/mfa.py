@@ -132,16 +132,15 @@ async def disable(
     user = await require_user(ctx, userid)
     if not await store.totp_enabled(ctx.db, userid):
         raise Conflict("Two-factor sign-in is not on.", code="mfa_not_enabled")
-    if user.email:
-        await ctx.limiter.reserve(user.email, address)
-    if user.password_hash is not None and not await ctx.passwords.verify(user.password_hash, password):
-        raise ValidationFailed({"password": "does not match your password"}, "That password is not right.")
-    try:
-        await verify_second_factor(ctx, userid, code)
-    except InvalidMfaCode as error:
-        raise ValidationFailed({"code": "is not a current or unused code"}, error.message) from None
-    if user.email:
-        await ctx.limiter.release(user.email, address)
+    attempt = await ctx.limiter.reserve(user.email, address) if user.email else ctx.limiter.uncounted()
+    async with attempt.unless(ValidationFailed):  # wrong password or code count; an outage gives the place back
+        if user.password_hash is not None and not await ctx.passwords.verify(user.password_hash, password):
+            raise ValidationFailed({"password": "does not match your password"}, "That password is not right.")
+        try:
+            await verify_second_factor(ctx, userid, code)
+        except InvalidMfaCode as error:
+            raise ValidationFailed({"code": "is not a current or unused code"}, error.message) from None
+    await attempt.succeeded()
     async with ctx.db.acquire() as conn, conn.transaction():
         await store.delete_totp_factor(conn, userid)
         await security_log.record(ctx, security_log.TOTP_DISABLED, user, client=client, method=method, db=conn)

@@ -29,12 +29,12 @@ async def change_password(
     user = await require_user(ctx, userid)
     address = client.address
     if user.password_hash is not None:
-        if user.email:
-            await ctx.limiter.reserve(user.email, address)
-        if not await ctx.passwords.verify(user.password_hash, current):
+        attempt = await ctx.limiter.reserve(user.email, address) if user.email else ctx.limiter.uncounted()
+        async with attempt:
+            matches = await ctx.passwords.verify(user.password_hash, current)
+        if not matches:
             raise ValidationFailed({"currentPassword": "does not match the current password"})
-        if user.email:
-            await ctx.limiter.release(user.email, address)
+        await attempt.succeeded()
     return await replace_password(
         ctx, user, new, keep_session=keep_session, event=security_log.PASSWORD_CHANGED, client=client, method=method
     )

@@ -66,5 +66,5 @@ async def confirm_reset(ctx: Context, token: object, new_password: str, client: 
         ctx, user, new_password, keep_session=None, event=security_log.PASSWORD_RESET, client=client, method="email_link"
     )
     if user.email:
-        await ctx.limiter.release(user.email, None)  # proven owner: the email's failed sign-ins are forgiven
+        await ctx.limiter.forgive(user.email)  # proven owner: the email's failed sign-ins are forgiven
     return user

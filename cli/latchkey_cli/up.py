@@ -6,6 +6,11 @@ migrations, starts session, org-provisioning, oidc-link and the gateway as
 separate processes, waits until each answers `/readyz`, prints the gateway
 URL (and on first run a demo organization and user), and on Ctrl-C stops
 everything: services first, then Redis, then PostgreSQL with a clean shutdown.
+
+While it runs it supervises its children (the services and the mail
+catcher): one that dies is started again after a backoff (0.5 s, doubling to
+30 s while it keeps dying young), with a line saying so, and the others keep
+serving meanwhile.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +55,23 @@ SERVICES = [
 
 class StartupError(Exception):
     pass
+
+
+# A child that lived this long before dying was healthy: its next restart is quick again.
+STABLE_AFTER = 30.0
+FIRST_BACKOFF, MAX_BACKOFF = 0.5, 30.0
+
+
+@dataclass
+class Child:
+    """One supervised process, how to start it again, and its restart state."""
+
+    name: str
+    start: Callable[[], subprocess.Popen]
+    process: subprocess.Popen
+    started_at: float
+    backoff: float = FIRST_BACKOFF
+    restart_at: float | None = None  # set while it is down and waiting for its restart
 
 
 def _port(env: dict[str, str], variable: str, default: int) -> int:
@@ -88,7 +111,7 @@ class Runner:
         self.data_dir = config.data_dir(env)
         self.postgres: EmbeddedPostgres | None = None
         self.redis: EmbeddedRedis | None = None
-        self.children: list[tuple[str, subprocess.Popen]] = []
+        self.children: list[Child] = []
         self.stopping = False
         self.signup_enabled = False
 
@@ -101,6 +124,7 @@ class Runner:
             ports["EMBEDDED_POSTGRES_PORT"] = _port(env, "EMBEDDED_POSTGRES_PORT", 54329)
         if embedded_redis:
             ports["EMBEDDED_REDIS_PORT"] = _port(env, "EMBEDDED_REDIS_PORT", 63799)
+        ports["METRICS_PORT"] = _port(env, "METRICS_PORT", 9464)  # the gateway's /metrics, off its public port
         if not env.get("SMTP_URL"):
             ports["EMBEDDED_SMTP_PORT"] = _port(env, "EMBEDDED_SMTP_PORT", 1025)
         _check_ports(ports)
@@ -135,21 +159,28 @@ class Runner:
         if applied:
             print(f"latchkey: applied {len(applied)} migration(s)", flush=True)
 
+        self.service_env = service_env
         for service in SERVICES:
-            process = subprocess.Popen(
+            start = self._service_starter(service)
+            self.children.append(Child(service.name, start, start(), time.monotonic()))
+        for child, service in zip(self.children, SERVICES):
+            _wait_ready(f"http://127.0.0.1:{ports[service.port_variable]}", child.process, child.name, timeout=45)
+        if catcher is not None:
+            port = ports["EMBEDDED_SMTP_PORT"]
+            self.children.append(Child("mail-catcher", lambda: self._start_mail_catcher(port), catcher, time.monotonic()))
+        return service_env["PUBLIC_URL"]
+
+    def _service_starter(self, service: ServiceProcess) -> Callable[[], subprocess.Popen]:
+        def start() -> subprocess.Popen:
+            return subprocess.Popen(
                 [sys.executable, "-m", service.module],
-                env={**os.environ, **service_env},
+                env={**os.environ, **self.service_env},
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
                 preexec_fn=die_with_parent(signal.SIGTERM),
             )
-            self.children.append((service.name, process))
-        for (name, process), service in zip(self.children, SERVICES):
-            _wait_ready(f"http://127.0.0.1:{ports[service.port_variable]}", process, name, timeout=45)
-        if catcher is not None:
-            self.children.append(("mail-catcher", catcher))
-        self.service_env = service_env
-        return service_env["PUBLIC_URL"]
+
+        return start
 
     def _start_mail_catcher(self, port: int) -> subprocess.Popen:
         """The local SMTP catcher (latchkey_cli.mail_catcher): mail lands in <data>/mail/ as .eml files."""
@@ -172,20 +203,39 @@ class Runner:
             handle.write("\n".join(lines) + "\n")
 
     def watch(self) -> int:
-        """Block until a signal or a child's death; returns the exit code."""
+        """Supervise until a signal: a child that dies is started again after its backoff."""
         while not self.stopping:
-            for name, process in self.children:
-                if process.poll() is not None:
-                    print(f"latchkey: {name} exited with code {process.returncode}; stopping", file=sys.stderr, flush=True)
-                    return 1
+            now = time.monotonic()
+            for child in self.children:
+                self._supervise(child, now)
             time.sleep(0.2)
         return 0
 
+    def _supervise(self, child: Child, now: float) -> None:
+        if child.restart_at is None:
+            code = child.process.poll()
+            if code is None:
+                return
+            if now - child.started_at >= STABLE_AFTER:
+                child.backoff = FIRST_BACKOFF
+            child.restart_at = now + child.backoff
+            print(f"latchkey: {child.name} exited with code {code}; restarting in {child.backoff:g}s", file=sys.stderr, flush=True)
+            child.backoff = min(child.backoff * 2, MAX_BACKOFF)
+        elif now >= child.restart_at:
+            try:
+                child.process = child.start()
+            except (OSError, EmbeddedError) as error:  # could not even start: count it as one more death
+                print(f"latchkey: {child.name} did not start ({error})", file=sys.stderr, flush=True)
+                child.restart_at = now + child.backoff
+                return
+            child.started_at, child.restart_at = now, None
+            print(f"latchkey: {child.name} restarted (pid {child.process.pid})", file=sys.stderr, flush=True)
+
     def stop(self) -> None:
-        for _name, process in self.children:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for _name, process in self.children:
+        for child in self.children:
+            if child.process.poll() is None:
+                child.process.send_signal(signal.SIGTERM)
+        for process in (child.process for child in self.children):
             try:
                 process.wait(10)
             except subprocess.TimeoutExpired:

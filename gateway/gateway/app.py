@@ -13,6 +13,7 @@ from latchkey.internal_client import ServiceClient
 from latchkey.logs import configure_logging
 from latchkey.middlewares import edge_middleware
 from latchkey.session_client import SessionClient
+from latchkey.outages import dependency_down_middleware
 from latchkey.tokens import TokenSigner
 from session.sessions import SessionStore
 
@@ -53,7 +54,8 @@ def init_app(settings: Settings) -> web.Application:
     cors = CorsRules.from_list(settings.cors_allowed_origins)
     app = web.Application(
         # CORS sits outside the error envelope, so an allowed page can read a 401 or 429 too.
-        middlewares=[edge_middleware(SERVICE), cors_middleware(cors), error_middleware(envelope_for)],
+        # No deadline here: forwarding has its own connect and read timeouts (operator upstreams may be slow).
+        middlewares=[edge_middleware(SERVICE), cors_middleware(cors), error_middleware(envelope_for), dependency_down_middleware(None)],
         client_max_size=settings.max_body_bytes,
     )
     app[latchkey_web.SETTINGS] = settings.common

@@ -59,6 +59,13 @@ class Settings:
         )
 
 
+def _networks(env: Env, name: str) -> tuple[IPNetwork, ...]:
+    try:
+        return parse_networks(env.optional_str(name) or "")
+    except ValueError as error:
+        raise SettingsError(name, f"{error}; list CIDRs such as 10.0.0.0/8, 192.168.1.7") from None
+
+
 def _operator_routes(env: Env) -> OperatorRoutes:
     path = env.optional_str("GATEWAY_ROUTES_FILE")
     if path is None:

@@ -23,10 +23,21 @@ async def test_update_creates_with_201_then_updates_with_200_in_the_org_api_shap
     assert (await acme_api.call("GET", "/user/alice")) == (200, updated)
 
 
-async def test_creating_a_user_needs_an_email(acme_api):
+async def test_the_seed_example_creates_a_user_without_an_email(acme_api):
+    # SPEC §3: every field is optional on create; such a user signs in through the handoff or OIDC.
+    status, created = await acme_api.upsert("johndoe", name="John Doe", role="USER", picture="https://cdn.example/j.png")
+    assert status == 201, created
+    assert created["email"] is None and created["name"] == "John Doe"
+    status, bare = await acme_api.upsert("janedoe")
+    assert status == 201 and bare["name"] == "janedoe" and bare["role"] == "USER" and bare["email"] is None
+    status, updated = await acme_api.upsert("johndoe", email="john@example.com")
+    assert status == 200 and updated["email"] == "john@example.com"
+
+
+async def test_bad_fields_are_still_refused_on_create(acme_api):
     status, problem = await acme_api.upsert("bob", name="Bob", role="BOSS")
     assert status == 400
-    assert set(problem["fields"]) == {"email", "role"}
+    assert set(problem["fields"]) == {"role"}
 
 
 async def test_users_are_listed_page_by_page(acme_api):

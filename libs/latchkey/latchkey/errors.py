@@ -181,6 +181,9 @@ class GatewayTimeout(LatchkeyError):
     code = "gateway_timeout"
     message = "An upstream service did not answer in time."
 
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "5"}
+
 
 class Envelope(Enum):
     """The two error shapes of SPEC.md."""

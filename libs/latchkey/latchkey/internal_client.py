@@ -50,7 +50,7 @@ class ServiceClient:
         service: str,
         base_urls: tuple[str, ...],
         *,
-        timeout: float = 5.0,
+        timeout: float = 3.0,
     ) -> None:
         self._http = http
         self._signer = signer

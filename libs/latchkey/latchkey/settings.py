@@ -177,6 +177,8 @@ class CommonSettings:
     signing_key: bytes
     trusted_keys: dict[str, bytes]
     cache_hmac_key: bytes
+    # How long a request waits on PostgreSQL, Redis or another service before answering 503.
+    dependency_timeout: float
     session_cookie_samesite: str = "Lax"  # Lax, Strict or None (None only with a Secure cookie)
     loop_probe: bool = False  # event-loop lag and GC pause histograms on /metrics (latchkey.loop_probe)
 
@@ -197,6 +199,7 @@ class CommonSettings:
             signing_key=env.secret_bytes(f"{service.upper().replace('-', '_')}_SIGNING_KEY", length=32),
             trusted_keys=env.key_map("INTERNAL_PUBLIC_KEYS"),
             cache_hmac_key=env.secret_bytes("CACHE_HMAC_KEY", length=32),
+            dependency_timeout=env.float("DEPENDENCY_TIMEOUT", 3.0, minimum=0.1),
             session_cookie_samesite=_session_cookie_samesite(env, public_url),
             loop_probe=env.bool("LOOP_PROBE", False),
         )

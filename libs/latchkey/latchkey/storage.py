@@ -48,7 +48,13 @@ async def keep_session_state(_conn: asyncpg.Connection) -> None:
 def postgres_ctx(common: CommonSettings, *, min_size: int = 2, max_size: int = 10) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         pool = await asyncpg.create_pool(
-            common.database_url, min_size=min_size, max_size=max_size, command_timeout=10, reset=keep_session_state,
+            common.database_url,
+            min_size=min_size,
+            max_size=max_size,
+            # Connecting and each statement are bounded, so a frozen server fails fast (latchkey.outages).
+            timeout=common.dependency_timeout,
+            command_timeout=common.dependency_timeout,
+            reset=keep_session_state,
             **postgres_options(common),
         )
         app[PG_POOL] = pool

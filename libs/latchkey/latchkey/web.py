@@ -21,6 +21,7 @@ from .health import READINESS, ReadinessCheck, add_health_routes, healthz, metri
 from .identity import PRINCIPAL_KEY, VERIFIER, identity_middleware, principal_of, require_service
 from .migrations import MigrationError
 from .middlewares import edge_middleware
+from .outages import dependency_down_middleware
 from .settings import CommonSettings, SettingsError
 from .tokens import TokenVerifier
 
@@ -41,7 +42,12 @@ def create_app(
     client_max_size: int = 1024**2,
 ) -> web.Application:
     app = web.Application(
-        middlewares=[edge_middleware(common.service), error_middleware(envelope_for), identity_middleware],
+        middlewares=[
+            edge_middleware(common.service),
+            error_middleware(envelope_for),
+            dependency_down_middleware(common.dependency_timeout),
+            identity_middleware,
+        ],
         client_max_size=client_max_size,
     )
     app[SETTINGS] = common

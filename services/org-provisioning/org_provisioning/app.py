@@ -30,7 +30,9 @@ def session_client_ctx(settings: Settings):
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         async with aiohttp.ClientSession() as http:
             signer = TokenSigner(SERVICE, settings.common.signing_key)
-            app[SESSION_CLIENT] = SessionClient(ServiceClient(http, signer, "session", settings.session_urls))
+            app[SESSION_CLIENT] = SessionClient(
+                ServiceClient(http, signer, "session", settings.session_urls, timeout=settings.common.dependency_timeout)
+            )
             yield
 
     return ctx

@@ -76,7 +76,7 @@ _SCHEMAS = {
     "OrganizationUser": _USER,
     "UserUpdate": {
         "type": "object",
-        "description": "All fields optional on update; `email` is required to create.",
+        "description": "Every field is optional, on create too (a user without an email signs in through the handoff or OIDC).",
         "properties": {
             "name": {"type": "string", "minLength": 1, "maxLength": NAME_MAX},
             "role": {"type": "string", "enum": list(ROLES)},

@@ -60,13 +60,15 @@ def org_user_view(user: DirectoryUser, org: OrganizationRow) -> dict[str, Any]:
 async def provision_user(
     directory: SessionClient, org: OrganizationRow, user_name: str, body: object
 ) -> tuple[bool, dict[str, Any]]:
-    """Create (True) or update (False) the user `user_name` of `org`."""
+    """Create (True) or update (False) the user `user_name` of `org`.
+
+    Every field is optional, on create too (SPEC §3): a user without an email
+    signs in through the organization's handoff or OIDC, never with a password.
+    """
     problems = profile_problems(user_name, body)
-    existing = None if "userName" in problems else await directory.find_org_user(org.id, user_name)
-    if existing is None and not (isinstance(body, dict) and "email" in body):
-        problems.setdefault("email", "is required to create a user")
     if problems:
         raise ValidationFailed(problems)
+    existing = await directory.find_org_user(org.id, user_name)
     fields = {field: body[field] for field in PROFILE_FIELDS if field in body}
     if existing is None:
         fields.setdefault("role", "USER")

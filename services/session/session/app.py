@@ -5,16 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import aiohttp
-import asyncpg
 from aiohttp import web
 
 from latchkey import background, mail, migrations, security_events, storage
-from latchkey.errors import ServiceUnavailable, envelope_by_path
-from latchkey.internal_client import ServiceClient
-from latchkey.tokens import TokenSigner
+from latchkey.errors import envelope_by_path
 from latchkey.health import postgres_ready, redis_ready
+from latchkey.internal_client import ServiceClient
 from latchkey.logs import configure_logging
-from latchkey.redis_client import UNAVAILABLE as REDIS_UNAVAILABLE
+from latchkey.tokens import TokenSigner
 from latchkey.web import create_app
 
 from . import MIGRATIONS, SCHEMA, SERVICE
@@ -39,33 +37,14 @@ async def linked_accounts_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SESSION_SETTINGS]
     async with aiohttp.ClientSession() as http:
         signer = TokenSigner(SERVICE, settings.common.signing_key)
-        app[LINKED_ACCOUNTS] = LinkedAccounts(ServiceClient(http, signer, "oidc-link", settings.oidc_link_urls))
+        client = ServiceClient(http, signer, "oidc-link", settings.oidc_link_urls, timeout=settings.common.dependency_timeout)
+        app[LINKED_ACCOUNTS] = LinkedAccounts(client)
         yield
-
-
-_DEPENDENCY_DOWN = (
-    *REDIS_UNAVAILABLE,
-    asyncpg.exceptions.ConnectionDoesNotExistError,
-    asyncpg.exceptions.CannotConnectNowError,
-    asyncpg.exceptions.TooManyConnectionsError,
-    ConnectionError,
-    TimeoutError,
-)
-
-
-@web.middleware
-async def dependency_down_middleware(request: web.Request, handler) -> web.StreamResponse:
-    """PostgreSQL or Redis out of reach is 503 with Retry-After (SPEC.md), not a 500."""
-    try:
-        return await handler(request)
-    except _DEPENDENCY_DOWN as error:
-        raise ServiceUnavailable("A data store of the session service is unavailable.") from error
 
 
 def init_app(settings: Settings) -> web.Application:
     configure_logging(settings.common.service, settings.common.log_level)
     app = create_app(settings.common, envelope_for=envelope_by_path, readiness=[postgres_ready, redis_ready])
-    app.middlewares.append(dependency_down_middleware)  # inside the error middleware, which renders it
     app[SESSION_SETTINGS] = settings
     app.cleanup_ctx.append(storage.postgres_ctx(settings.common))
     app.cleanup_ctx.append(migrations.require_current(SCHEMA, MIGRATIONS))

@@ -71,10 +71,35 @@ def dependency_down_middleware(deadline: float | None) -> Callable[[web.Request,
         try:
             if deadline is None:
                 return await handler(request)
-            async with asyncio.timeout(deadline) as scope:
-                return await handler(request)
+            return await _within(deadline, handler(request))
         except DEPENDENCY_DOWN as error:
-            passed = deadline is not None and scope.expired()
-            raise report(error, deadline_passed=passed) from None
+            raise report(error) from None
 
     return middleware
+
+
+async def _within(deadline: float, answer: Awaitable[web.StreamResponse]) -> web.StreamResponse:
+    """The handler's answer, or a 503 once `deadline` passes.
+
+    Not `asyncio.timeout`: that waits for the cancelled handler to unwind, and
+    a handler holding a pooled connection to a frozen PostgreSQL unwinds only
+    when the server answers again (asyncpg waits for its cancel request, then
+    resets the connection). So the late handler is cancelled and left to
+    finish on its own while the client gets its answer now.
+    """
+    task = asyncio.ensure_future(answer)  # a copy of the context: its log lines keep the request id
+    try:
+        done, _pending = await asyncio.wait({task}, timeout=deadline)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    if not done:
+        task.cancel()
+        task.add_done_callback(_forget)
+        raise report(TimeoutError(), deadline_passed=True)
+    return task.result()
+
+
+def _forget(task: asyncio.Task) -> None:
+    if not task.cancelled():
+        task.exception()  # retrieved, so asyncio does not log it: the client had its 503 long ago

@@ -44,6 +44,8 @@ class System:
             if urls_var:
                 self.env.setdefault(urls_var, self.urls[name])
         self.env.setdefault("PUBLIC_URL", self.urls["gateway"])
+        self.env.setdefault("METRICS_PORT", str(free_port()))
+        self.urls["metrics"] = f"http://127.0.0.1:{self.env['METRICS_PORT']}"
         for name in services:
             await self.start_service(name)
         return self

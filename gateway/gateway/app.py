@@ -7,12 +7,14 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from latchkey import health, loop_probe, storage, web as latchkey_web
+from latchkey import health, loop_probe, response_headers, storage, web as latchkey_web
+from latchkey.client_address import at_edge
 from latchkey.errors import Envelope, envelope_by_path, error_middleware
 from latchkey.internal_client import ServiceClient
 from latchkey.logs import configure_logging
 from latchkey.middlewares import edge_middleware
 from latchkey.session_client import SessionClient
+from latchkey.operations import operations_ctx
 from latchkey.outages import dependency_down_middleware
 from latchkey.tokens import TokenSigner
 from session.sessions import SessionStore
@@ -55,7 +57,12 @@ def init_app(settings: Settings) -> web.Application:
     app = web.Application(
         # CORS sits outside the error envelope, so an allowed page can read a 401 or 429 too.
         # No deadline here: forwarding has its own connect and read timeouts (operator upstreams may be slow).
-        middlewares=[edge_middleware(SERVICE), cors_middleware(cors), error_middleware(envelope_for), dependency_down_middleware(None)],
+        middlewares=[
+            edge_middleware(SERVICE, lambda request: at_edge(request, settings.trusted_proxies)),
+            cors_middleware(cors),
+            error_middleware(envelope_for),
+            dependency_down_middleware(None),
+        ],
         client_max_size=settings.max_body_bytes,
     )
     app[latchkey_web.SETTINGS] = settings.common
@@ -68,6 +75,8 @@ def init_app(settings: Settings) -> web.Application:
     app[health.READINESS] = [health.redis_ready, *(_service_ready(name) for name in SERVICES)]
     app.cleanup_ctx.append(storage.redis_ctx(settings.common))
     app.cleanup_ctx.append(_upstreams_ctx)
+    app.cleanup_ctx.append(operations_ctx(settings.common.host, settings.metrics_port))
+    response_headers.install(app, hsts=settings.common.public_is_https)
     reachable = {*SERVICES, *(upstream.name for upstream in settings.operator_routes.upstreams if upstream.urls)}
     setup_routes(app, settings, cors, policies, reachable)
     setup_pages(app)

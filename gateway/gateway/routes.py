@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from aiohttp import web
 
-from latchkey.health import healthz, metrics, readyz
+from latchkey.health import healthz, public_readyz
 
 from . import handlers
 from .cors import ROUTE_INDEX, CorsRules
@@ -19,8 +19,7 @@ def setup_routes(
 ) -> None:
     """`policies`: the one table (built-in and operator routes); `reachable`: the upstreams the gateway forwards to."""
     app.router.add_get("/healthz", healthz)
-    app.router.add_get("/readyz", readyz)
-    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/readyz", public_readyz)  # the detail, and /metrics, are on METRICS_PORT (operations.py)
     app.router.add_get("/api/openapi.json", handlers.openapi_document)
     app.router.add_get("/.well-known/jwks.json", handlers.jwks)
     # Forward auth: the proxy names the original request in headers, or (Envoy) appends its path.

@@ -31,6 +31,8 @@ class Settings:
     max_connections_per_instance: int
     # proxies whose X-Forwarded-For names the client (SPEC §9); none by default: the peer is the client
     trusted_proxies: tuple[IPNetwork, ...]
+    # /metrics and the detailed /readyz listen here, never on the public port (SPEC §9)
+    metrics_port: int
     # The operator's upstreams and routes (GATEWAY_ROUTES_FILE), joining the built-in policy table.
     operator_routes: OperatorRoutes = OperatorRoutes()
     # Public keys of earlier signing keys, still published at /.well-known/jwks.json during a rotation.
@@ -54,6 +56,7 @@ class Settings:
             signup_enabled=env.bool("SIGNUP_ENABLED", False),
             max_connections_per_instance=env.int("GATEWAY_MAX_CONNECTIONS_PER_INSTANCE", 256, minimum=1),
             trusted_proxies=_networks(env, "TRUSTED_PROXIES"),
+            metrics_port=env.int("METRICS_PORT", 9464, minimum=1),
             operator_routes=_operator_routes(env),
             previous_public_keys=_public_keys(env, "GATEWAY_PREVIOUS_PUBLIC_KEYS"),
         )

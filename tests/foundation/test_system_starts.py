@@ -18,7 +18,10 @@ async def test_request_id_is_kept_when_sane_and_replaced_when_not(system, http):
         assert len(response.headers["X-Request-ID"]) >= 8
 
 
-async def test_metrics_are_exposed_in_prometheus_format(system, http):
-    async with http.get(system.urls["gateway"] + "/metrics") as response:
+async def test_metrics_are_exposed_in_prometheus_format_on_the_metrics_port_only(system, http):
+    async with http.get(system.urls["metrics"] + "/metrics") as response:
         assert response.status == 200
         assert "latchkey_http_requests_total" in await response.text()
+    async with http.get(system.urls["gateway"] + "/metrics") as response:
+        assert response.status == 404
+        assert "latchkey_http_requests_total" not in await response.text()

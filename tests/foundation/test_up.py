@@ -38,6 +38,7 @@ PORT_VARIABLES = (
     "EMBEDDED_POSTGRES_PORT",
     "EMBEDDED_REDIS_PORT",
     "EMBEDDED_SMTP_PORT",
+    "METRICS_PORT",
 )
 DEMO_ORG_LINE = re.compile(r"demo organization 'demo' \(id \d+\), API key (\S+)")
 DEMO_USER_LINE = re.compile(r"demo user demo@example\.com password (\S+) \(shown once\)")

@@ -32,12 +32,14 @@ def test_without_trusted_proxies_the_peer_is_the_client():
     assert resolve("10.1.2.3", ["198.51.100.1"], ()) == "10.1.2.3"
 
 
-async def test_services_receive_the_resolved_client_address(gateway_to, echo, http):
+async def test_services_receive_and_the_access_log_names_the_resolved_client_address(gateway_to, echo, http, log_lines):
     system = await gateway_to(TRUSTED_PROXIES="127.0.0.1/32")
     headers = {"X-Forwarded-For": "6.6.6.6, 203.0.113.5", "X-Real-IP": "6.6.6.6"}
     async with http.get(system.gateway + "/api/v1/sso/providers", headers=headers) as response:
         await response.read()
     assert echo.seen[-1]["headers"]["x-real-ip"] == "203.0.113.5"
+    access = [line for line in log_lines() if line.get("logger") == "latchkey.access"]
+    assert access[-1]["client"] == "203.0.113.5"
 
 
 async def test_a_bad_trusted_proxies_value_stops_the_gateway_with_one_line(base_env):

@@ -25,6 +25,9 @@ async def test_a_dead_service_is_503_fast_and_other_families_keep_working(start_
         assert response.status == 200
     async with http.get(system.gateway + "/readyz") as response:
         assert response.status == 503
+        assert await response.json() == {"status": "unavailable"}  # the public port names nothing
+    async with http.get(system.urls["metrics"] + "/readyz") as response:
+        assert response.status == 503
         assert "session_ready" in (await response.json())["failed"]
 
 

@@ -7,18 +7,23 @@ with its own client, RS256 signing key, authorization codes and knobs:
     GET  /<tenant>/authorize                          auto-approves (no login page)
     POST /<tenant>/token                              code exchange (client_secret_basic/post, PKCE S256 required)
     GET  /<tenant>/jwks                               public keys
+    GET  /<tenant>/userinfo                           the user's claims, for a bearer access token
     GET  /<tenant>/control                            counters: {"discovery": n, "jwks": n, "token": n}
     POST /<tenant>/control                            knobs, see below
 
 Who signs in: `/authorize` approves as the user named by the query parameters
-`login_as` (subject) and `email` that the test appends to the authorization
-URL; without them, as `{"sub": "test-user", "email": "test-user@example.com"}`.
+`login_as` (subject), `email` and `name` that the test appends to the authorization
+URL; without them, as `{"sub": "test-user", "email": "test-user@example.com", "name": "Test User"}`.
+Each tenant advertises RFC 9207 (`authorization_response_iss_parameter_supported`)
+and puts `iss` in its redirect back, unless told otherwise.
 `deny=1` answers `error=access_denied` instead, as when a user cancels.
 
 Knobs (POST /<tenant>/control, JSON):
     {"reset": true}                        forget knobs and codes, zero the counters
     {"rotate_keys": true}                  new signing key with a new kid; JWKS lists only it
     {"redirect_uri": "..."}                register this redirect URI for the client (reset restores the original)
+    {"rfc9207": false}                     neither advertise nor send `iss` in the authorization response
+    {"userinfo": {...}}                    claims UserInfo answers instead of (over) the user's, e.g. another "sub"
     {"next_id_token": {...}}               applies to the NEXT ID token only:
         "unknown_key": true                sign with a key (and kid) that JWKS never lists
         "forged_signature": true           sign with another key but name the published kid
@@ -27,6 +32,7 @@ Knobs (POST /<tenant>/control, JSON):
         "nonce": "..."                     this nonce instead of the one requested
         "issuer": "..."                    this iss instead of the tenant's issuer
         "audience": "..."                  this aud instead of the client id
+        "omit_profile": true               no email and no name in the ID token (UserInfo still has them)
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import ClientMixin
@@ -51,7 +58,7 @@ from flask import Flask, abort, g, jsonify, request
 from joserfc.jwk import RSAKey
 
 SCOPES = ("openid", "email", "profile")
-DEFAULT_USER = {"sub": "test-user", "email": "test-user@example.com"}
+DEFAULT_USER = {"sub": "test-user", "email": "test-user@example.com", "name": "Test User"}
 CODE_LIFETIME = 60
 
 
@@ -133,9 +140,16 @@ class Tenant:
         self.key = new_signing_key()
         self.codes: dict[str, AuthorizationCode] = {}
         self.next_id_token: dict[str, Any] = {}
-        self.counters = {"discovery": 0, "jwks": 0, "token": 0}
-        self.server = AuthorizationServer(query_client=self.query_client, save_token=lambda token, req: None)
+        self.counters = {"discovery": 0, "jwks": 0, "token": 0, "userinfo": 0}
+        self.rfc9207 = True
+        self.userinfo_claims: dict[str, Any] = {}
+        self.access_tokens: dict[str, dict[str, str]] = {}
+        self.server = AuthorizationServer(query_client=self.query_client, save_token=self.save_token)
         self.server.tenant = self  # type: ignore[attr-defined]
+
+    def save_token(self, token: dict[str, Any], req) -> None:
+        with self.lock:
+            self.access_tokens[token["access_token"]] = dict(req.user)
 
     def query_client(self, client_id: str) -> Client | None:
         return self.client if client_id == self.client.client_id else None
@@ -151,6 +165,11 @@ class Tenant:
                 self.next_id_token = {}
                 self.counters = {name: 0 for name in self.counters}
                 self.client.redirect_uri = self.registered_redirect_uri
+                self.rfc9207, self.userinfo_claims = True, {}
+            if "rfc9207" in knobs:
+                self.rfc9207 = bool(knobs["rfc9207"])
+            if "userinfo" in knobs:
+                self.userinfo_claims = dict(knobs["userinfo"])
             if "redirect_uri" in knobs:
                 self.client.redirect_uri = knobs["redirect_uri"]
             if knobs.get("rotate_keys"):
@@ -169,6 +188,8 @@ class Tenant:
             "authorization_endpoint": self.issuer + "/authorize",
             "token_endpoint": self.issuer + "/token",
             "jwks_uri": self.issuer + "/jwks",
+            "userinfo_endpoint": self.issuer + "/userinfo",
+            **({"authorization_response_iss_parameter_supported": True} if self.rfc9207 else {}),
             "response_types_supported": ["code"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
@@ -273,6 +294,10 @@ class TenantOpenIDCode(OpenIDCode):
 
     def generate_user_info(self, user: dict[str, str], scope: str) -> UserInfo:
         info = UserInfo(sub=user["sub"])
+        if g.knobs.get("omit_profile"):
+            return info
+        if "profile" in scope_to_list(scope):
+            info["name"] = user["name"]
         if "email" in scope_to_list(scope):
             info["email"] = user["email"]
             info["email_verified"] = True
@@ -318,13 +343,28 @@ def create_app(base_url: str, tenants_config: dict[str, dict[str, str]]) -> Flas
         user = {
             "sub": request.args.get("login_as", DEFAULT_USER["sub"]),
             "email": request.args.get("email", DEFAULT_USER["email"]),
+            "name": request.args.get("name", DEFAULT_USER["name"]),
         }
         try:
             grant = tenant.server.get_consent_grant(end_user=user)
         except OAuth2Error as error:
             return tenant.server.handle_error_response(None, error)
         granted = None if request.args.get("deny") else user
-        return tenant.server.create_authorization_response(grant_user=granted, grant=grant)
+        response = tenant.server.create_authorization_response(grant_user=granted, grant=grant)
+        if tenant.rfc9207 and "Location" in response.headers:  # RFC 9207 §2: on success and on error alike
+            location = response.headers["Location"]
+            response.headers["Location"] = location + ("&" if "?" in location else "?") + urlencode({"iss": tenant.issuer})
+        return response
+
+    @app.get("/<name>/userinfo")
+    def userinfo(name: str):
+        tenant = tenant_or_404(name)
+        tenant.count("userinfo")
+        scheme, _, access_token = request.headers.get("Authorization", "").partition(" ")
+        user = tenant.access_tokens.get(access_token) if scheme.lower() == "bearer" else None
+        if user is None:
+            return jsonify(error="invalid_token"), 401
+        return jsonify({**user, **tenant.userinfo_claims})
 
     @app.post("/<name>/token")
     def token(name: str):

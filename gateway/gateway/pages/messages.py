@@ -13,6 +13,7 @@ SSO_ERROR_MESSAGES = {
     "provider_error": "The provider could not confirm who you are. Please try again.",
     "token_exchange_failed": "The provider could not confirm who you are. Please try again.",
     "invalid_id_token": "The provider's answer could not be verified. Please try again.",
+    "issuer_mismatch": "The answer came from another provider than the one you chose. Please try again.",
     "provider_unavailable": "The provider is not answering right now. Please try again later.",
     "account_linked_elsewhere": "That provider account is already linked to another user.",
     "provider_already_linked": "You have already linked an account of this provider.",

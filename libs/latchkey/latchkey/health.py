@@ -19,15 +19,33 @@ async def healthz(_request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-async def readyz(request: web.Request) -> web.Response:
+async def readiness_failures(app: web.Application) -> dict[str, str]:
+    """Each failing readiness check of `app` by name, with the class of its error."""
     failures = {}
-    for check in request.app[READINESS]:
+    for check in app[READINESS]:
         try:
-            await asyncio.wait_for(check(request.app), timeout=2)
+            await asyncio.wait_for(check(app), timeout=2)
         except Exception as exc:  # a readiness probe reports any failure, it does not raise
             failures[check.__name__] = type(exc).__name__
+    return failures
+
+
+async def readiness_report(app: web.Application) -> web.Response:
+    """Ready or not, naming what fails: for a service's private port and the operations listener."""
+    failures = await readiness_failures(app)
     if failures:
         return web.json_response({"status": "unavailable", "failed": failures}, status=503)
+    return web.json_response({"status": "ready"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    return await readiness_report(request.app)
+
+
+async def public_readyz(request: web.Request) -> web.Response:
+    """Ready or not, and nothing more: which dependency fails is no business of the public."""
+    if await readiness_failures(request.app):
+        return web.json_response({"status": "unavailable"}, status=503, headers={"Retry-After": "5"})
     return web.json_response({"status": "ready"})
 
 

@@ -12,6 +12,7 @@ from aiohttp import web
 from prometheus_client import Counter, Histogram
 
 from . import logs
+from .client_address import behind_gateway
 from .identity import PRINCIPAL_KEY
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -43,8 +44,8 @@ def route_name(request: web.Request) -> str:
     return resource.canonical if resource is not None else "unmatched"
 
 
-def edge_middleware(service: str):
-    """Request id in, request id out; one access log line and metrics per request."""
+def edge_middleware(service: str, client_address: Callable[[web.Request], str | None] = behind_gateway):
+    """Request id in, request id out; one access log line (with the client's address) and metrics per request."""
     # The labelled series of each (method, route, status), looked up once: prometheus_client's
     # labels() builds and locks on every call. Bounded: routes are the app's, and aiohttp's
     # parser (llhttp) refuses any method outside its fixed list.
@@ -85,6 +86,7 @@ def edge_middleware(service: str):
                             "ms": round(elapsed * 1000, 2),
                             "principal": principal.sub if principal else None,
                             "auth": ",".join(principal.amr) if principal else None,
+                            "client": client_address(request),
                         }
                     },
                 )

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import loop_probe
+from . import loop_probe, response_headers
 from .errors import Envelope, error_middleware
 from .health import READINESS, ReadinessCheck, add_health_routes, healthz, metrics, postgres_ready, readyz, redis_ready
 from .identity import PRINCIPAL_KEY, VERIFIER, identity_middleware, principal_of, require_service
@@ -52,6 +52,7 @@ def create_app(
     )
     app[SETTINGS] = common
     app[VERIFIER] = TokenVerifier(common.service, common.trusted_keys)
+    response_headers.install(app, hsts=False)  # HSTS is the edge's to send
     add_health_routes(app, list(readiness))
     loop_probe.install(app, common.loop_probe)
     return app

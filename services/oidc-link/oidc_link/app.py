@@ -39,7 +39,8 @@ def sso_ctx(settings: Settings):
             aiohttp.ClientSession() as internal_http,
         ):
             signer = TokenSigner(SERVICE, settings.common.signing_key)
-            session_client = ServiceClient(internal_http, signer, "session", settings.session_urls, timeout=settings.common.dependency_timeout)
+            internal_timeout = settings.common.dependency_timeout
+            session_client = ServiceClient(internal_http, signer, "session", settings.session_urls, timeout=internal_timeout)
             app[SSO] = SsoContext(
                 settings=settings,
                 providers=ProviderRegistry(settings.providers, provider_http),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from latchkey.inputs import storable_text
@@ -16,13 +17,17 @@ from latchkey.security_events import Client
 from latchkey.session_client import NewSession
 
 from . import links, sign_in
+from .authorization_response import check_response_issuer
 from .context import SsoContext
+from .discovery import ProviderDiscovery
 from .errors import ProviderUnavailable, SsoFailed
 from .flows import PendingFlow
 from .id_token import validate_id_token
-from .oidc_client import exchange_code
+from .oidc_client import exchange_code, userinfo
 
 log = logging.getLogger("oidc_link.callback")
+# Read from UserInfo when the ID token lacks them; the email is kept with the link.
+PROFILE_CLAIMS = ("email", "name")
 # OAuth 2.0 errors a provider may send back that mean "the user said no".
 _DECLINED = frozenset({"access_denied", "login_required", "consent_required", "interaction_required"})
 
@@ -41,6 +46,7 @@ async def complete_callback(
     error: str | None,
     binding: str | None,
     client: Client | None = None,
+    iss: str | None = None,
 ) -> CallbackOutcome:
     """`client` is the browser coming back: its sessions list and security log show it."""
     # Taken before the binding check, so a callback URL that reached the wrong browser is spent.
@@ -49,6 +55,7 @@ async def complete_callback(
         log.info("callback refused: unknown, replayed or foreign state", extra={"fields": {"known": flow is not None}})
         return CallbackOutcome(site_url(ctx.public_url, sign_in.LOGIN_PAGE, sso_error="invalid_state"))
     try:
+        await _check_issuer(ctx, flow, iss)  # before anything else: an error response carries `iss` too
         if error or not code:
             raise SsoFailed(code="access_denied" if error in _DECLINED else "provider_error")
         subject, email = await _verified_identity(ctx, flow, code)
@@ -62,10 +69,20 @@ async def complete_callback(
         return CallbackOutcome(site_url(ctx.public_url, page, sso_error=failure.code))
 
 
-async def _verified_identity(ctx: SsoContext, flow: PendingFlow, code: str) -> tuple[str, str | None]:
+def _provider(ctx: SsoContext, flow: PendingFlow) -> ProviderDiscovery:
     provider = ctx.providers.get(flow.issuer)
     if provider is None:  # removed from configuration while the flow was pending
         raise SsoFailed(code="provider_error")
+    return provider
+
+
+async def _check_issuer(ctx: SsoContext, flow: PendingFlow, iss: str | None) -> None:
+    provider = _provider(ctx, flow)
+    check_response_issuer(await provider.metadata(), iss, provider_id=provider.config.id)
+
+
+async def _verified_identity(ctx: SsoContext, flow: PendingFlow, code: str) -> tuple[str, str | None]:
+    provider = _provider(ctx, flow)
     timeout = ctx.settings.provider_timeout
     token = await exchange_code(provider, ctx.settings.redirect_uri, code=code, code_verifier=flow.verifier, timeout=timeout)
     claims = await validate_id_token(
@@ -81,7 +98,25 @@ async def _verified_identity(ctx: SsoContext, flow: PendingFlow, code: str) -> t
     subject = storable_text(claims["sub"])
     if subject is None:
         raise SsoFailed(code="invalid_id_token")
+    claims = await _with_userinfo(provider, token, claims, timeout=timeout)
     return subject, storable_text(claims.get("email"))
+
+
+async def _with_userinfo(
+    provider: ProviderDiscovery, token: dict[str, Any], claims: dict[str, Any], *, timeout: float
+) -> dict[str, Any]:
+    """The ID token's claims, completed from UserInfo when it lacks a profile claim (many providers send
+    only `sub` in the ID token and the rest at the UserInfo endpoint)."""
+    missing = [name for name in PROFILE_CLAIMS if not claims.get(name)]
+    if not missing:
+        return claims
+    info = await userinfo(provider, token, timeout=timeout)
+    if info is None:
+        return claims  # the profile claims are informative: sign-in goes on without them
+    if info.get("sub") != claims["sub"]:  # OIDC Core 5.3.2: else the answer may be another user's
+        log.warning("userinfo refused: another subject", extra={"fields": {"provider": provider.config.id}})
+        raise SsoFailed("The provider's UserInfo names another user.", code="invalid_id_token")
+    return {**claims, **{name: info[name] for name in missing if name in info}}
 
 
 def site_url(public_url: str, path: str, **params: str) -> str:

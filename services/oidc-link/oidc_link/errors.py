@@ -22,7 +22,7 @@ class LastSignInMethod(Conflict):
 class SsoFailed(LatchkeyError):
     """A callback that cannot complete; its code goes back to the browser as `sso_error`.
 
-    Codes: invalid_state, access_denied, provider_error, token_exchange_failed,
+    Codes: invalid_state, issuer_mismatch, access_denied, provider_error, token_exchange_failed,
     invalid_id_token, provider_unavailable, account_linked_elsewhere,
     provider_already_linked, not_linked, user_unavailable, mfa_required (MFA_REQUIRED_FOR_HANDOFF), service_unavailable.
     """

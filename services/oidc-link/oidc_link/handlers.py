@@ -80,8 +80,13 @@ async def callback(request: web.Request) -> web.Response:
     ctx = request.app[SSO]
     query = request.query
     outcome = await complete_callback(
-        ctx, state=query.get("state"), code=query.get("code"), error=query.get("error"),
-        binding=request.cookies.get(FLOW_COOKIE), client=Client.of(request),
+        ctx,
+        state=query.get("state"),
+        code=query.get("code"),
+        error=query.get("error"),
+        binding=request.cookies.get(FLOW_COOKIE),
+        client=Client.of(request),
+        iss=query.get("iss"),
     )
     response = web.Response(status=303, headers={"Location": outcome.location, **_REDIRECT_HEADERS})
     _bind_browser(response, ctx, None)

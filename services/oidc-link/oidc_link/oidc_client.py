@@ -1,7 +1,8 @@
 """The relying-party side of the authorization code flow, done by authlib.
 
-`authorization_url` builds the request (state, nonce, PKCE S256) and
-`exchange_code` trades the code for tokens at the provider's token endpoint.
+`authorization_url` builds the request (state, nonce, PKCE S256),
+`exchange_code` trades the code for tokens at the provider's token endpoint,
+and `userinfo` reads the claims an ID token left out (OIDC Core 5.3).
 """
 
 from __future__ import annotations
@@ -61,3 +62,25 @@ async def exchange_code(
     if not isinstance(token.get("id_token"), str):
         raise SsoFailed("The provider answered without an ID token.", code="invalid_id_token")
     return dict(token)
+
+
+async def userinfo(discovery: ProviderDiscovery, token: dict[str, Any], *, timeout: float) -> dict[str, Any] | None:
+    """The provider's UserInfo claims for this access token; None when it has no endpoint or does not answer.
+
+    Only a JSON answer is read (a signed or encrypted UserInfo JWT is not); the
+    caller must still check its `sub` against the ID token's.
+    """
+    endpoint = (await discovery.metadata()).get("userinfo_endpoint")
+    if not isinstance(endpoint, str) or not isinstance(token.get("access_token"), str):
+        return None
+    async with _client(discovery, "", timeout) as client:
+        client.token = token
+        try:
+            response = await client.get(endpoint, headers={"Accept": "application/json"})
+            response.raise_for_status()
+            claims = response.json()
+        except (httpx.HTTPError, ValueError) as error:
+            fields = {"provider": discovery.config.id, "error": type(error).__name__}
+            log.warning("userinfo failed", extra={"fields": fields})
+            return None
+    return claims if isinstance(claims, dict) else None

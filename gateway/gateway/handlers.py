@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from latchkey.client_address import at_edge
-from latchkey.errors import BadRequest, LatchkeyError, NotFound
+from latchkey.errors import BadRequest, LatchkeyError, MethodNotAllowed, NotFound
 from latchkey.identity import PRINCIPAL_KEY, Handler
 from latchkey.tokens import IDENTITY_HEADER, Principal
 
@@ -32,7 +31,6 @@ def proxy(policy: RoutePolicy, public_url: str, cors: CorsRules) -> Handler:
         app = request.app
         max_body = app[SETTINGS].max_body_bytes
         inbound = await read_inbound(request, max_body)
-        at_edge(request, app[SETTINGS].trusted_proxies)  # the client, as rate limits and X-Real-IP must see it
         auth = await admit(app[AUTHENTICATOR], policy, inbound.credentials, request, trusted_origins, request.match_info)
         identity = []
         if auth is not None:
@@ -85,8 +83,22 @@ async def jwks(request: web.Request) -> web.Response:
     return web.json_response(request.app[JWKS], headers={"Cache-Control": "public, max-age=300"})
 
 
-async def unknown_api_route(_request: web.Request) -> web.Response:
+async def unknown_api_route(request: web.Request) -> web.Response:
+    """404 for a path the route table does not know; 405 (with Allow) for a known path and another method."""
+    allowed = await _methods_served_at(request)
+    if allowed:
+        raise MethodNotAllowed(allowed, "This route does not answer this method.")
     raise NotFound("No such API route.")
+
+
+async def _methods_served_at(request: web.Request) -> set[str]:
+    catch_all = request.match_info.route.resource
+    methods: set[str] = set()
+    for resource in request.app.router.resources():
+        if resource is not catch_all:
+            _match, allowed = await resource.resolve(request)
+            methods |= allowed
+    return methods
 
 
 async def openapi_document(request: web.Request) -> web.Response:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from enum import Enum
 from typing import Any
 
@@ -122,6 +122,13 @@ class MethodNotAllowed(LatchkeyError):
     status = 405
     code = "method_not_allowed"
     message = "Method not allowed."
+
+    def __init__(self, allowed: Iterable[str] = (), message: str | None = None) -> None:
+        super().__init__(message)
+        self.allowed = sorted(set(allowed))
+
+    def headers(self) -> dict[str, str]:
+        return {"Allow": ", ".join(self.allowed)} if self.allowed else {}
 
 
 class Conflict(LatchkeyError):
@@ -238,7 +245,10 @@ def error_middleware(envelope_for: Callable[[web.Request], Envelope]):
             if http_error.status < 400:
                 raise
             error_type = _HTTP_TO_ERROR.get(http_error.status, LatchkeyError)
-            error = error_type()
+            if isinstance(http_error, web.HTTPMethodNotAllowed):
+                error: LatchkeyError = MethodNotAllowed(http_error.allowed_methods)
+            else:
+                error = error_type()
             if http_error.status not in _HTTP_TO_ERROR:
                 error.status = http_error.status
             return render_error(error, envelope_for(request))

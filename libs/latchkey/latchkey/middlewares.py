@@ -62,6 +62,7 @@ def edge_middleware(service: str, client_address: Callable[[web.Request], str | 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         rid = accepted_request_id(request.headers.get(REQUEST_ID_HEADER))
+        client = client_address(request)  # resolved once, before any handler rate-limits on it
         token = logs.request_id.set(rid)
         started = time.perf_counter()
         status = 500
@@ -86,7 +87,7 @@ def edge_middleware(service: str, client_address: Callable[[web.Request], str | 
                             "ms": round(elapsed * 1000, 2),
                             "principal": principal.sub if principal else None,
                             "auth": ",".join(principal.amr) if principal else None,
-                            "client": client_address(request),
+                            "client": client,
                         }
                     },
                 )

@@ -11,7 +11,9 @@ context; no traceback, since an expected outage is not a bug to debug.
 A hang is the worst outage: nothing fails, everything waits. So a service
 answers within a deadline (`DEPENDENCY_TIMEOUT`, well below the gateway's read
 timeout): a frozen PostgreSQL or Redis, or a pool with no free connection,
-gives a 503 after a few seconds instead of a 504 after fifteen.
+gives a 503 after a few seconds instead of a 504 after fifteen. Time spent
+computing (`not_a_dependency_wait`: password hashes on a busy machine) does
+not count against it: slow is not down.
 
 The mapping catches redis-py's and asyncpg's own exception classes, so it does
 not depend on how the clients are built (one node, Sentinel, Cluster).
@@ -20,8 +22,10 @@ not depend on how the clients are built (one node, Sentinel, Cluster).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager, nullcontext
 
 import asyncpg
 from aiohttp import web
@@ -78,8 +82,46 @@ def dependency_down_middleware(deadline: float | None) -> Callable[[web.Request,
     return middleware
 
 
-async def _within(deadline: float, answer: Awaitable[web.StreamResponse]) -> web.StreamResponse:
-    """The handler's answer, or a 503 once `deadline` passes.
+class Deadline:
+    """When a request stops waiting; the clock stops while it computes rather than waits (a password hash)."""
+
+    def __init__(self, budget: float) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._at = self._loop.time() + budget
+        self._paused = 0
+
+    def left(self) -> float:
+        if self._paused:
+            return _POLL  # computing: look again shortly
+        return self._at - self._loop.time()
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        started = self._loop.time()
+        self._paused += 1
+        try:
+            yield
+        finally:
+            self._paused -= 1
+            self._at += self._loop.time() - started
+
+
+_POLL = 0.05
+
+
+_DEADLINE: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar("latchkey_deadline", default=None)
+
+
+@asynccontextmanager
+async def not_a_dependency_wait() -> AsyncIterator[None]:
+    """CPU work (argon2 in its thread pool) under load is slow but not an outage: the deadline does not count it."""
+    deadline = _DEADLINE.get()
+    with deadline.paused() if deadline is not None else nullcontext():
+        yield
+
+
+async def _within(budget: float, answer: Awaitable[web.StreamResponse]) -> web.StreamResponse:
+    """The handler's answer, or a 503 once its deadline passes.
 
     Not `asyncio.timeout`: that waits for the cancelled handler to unwind, and
     a handler holding a pooled connection to a frozen PostgreSQL unwinds only
@@ -87,13 +129,19 @@ async def _within(deadline: float, answer: Awaitable[web.StreamResponse]) -> web
     resets the connection). So the late handler is cancelled and left to
     finish on its own while the client gets its answer now.
     """
-    task = asyncio.ensure_future(answer)  # a copy of the context: its log lines keep the request id
+    deadline = Deadline(budget)
+    token = _DEADLINE.set(deadline)
     try:
-        done, _pending = await asyncio.wait({task}, timeout=deadline)
+        task = asyncio.ensure_future(answer)  # a copy of the context (the deadline, the request id for its logs)
+    finally:
+        _DEADLINE.reset(token)
+    try:
+        while not task.done() and (left := deadline.left()) > 0:
+            await asyncio.wait({task}, timeout=left)
     except asyncio.CancelledError:
         task.cancel()
         raise
-    if not done:
+    if not task.done():
         task.cancel()
         task.add_done_callback(_forget)
         raise report(TimeoutError(), deadline_passed=True)

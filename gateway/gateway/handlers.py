@@ -92,13 +92,15 @@ async def unknown_api_route(request: web.Request) -> web.Response:
 
 
 async def _methods_served_at(request: web.Request) -> set[str]:
-    catch_all = request.match_info.route.resource
-    methods: set[str] = set()
+    """The methods of the plain path that matches, else of the templates that do (catch-alls left out)."""
+    plain: set[str] = set()
+    templated: set[str] = set()
     for resource in request.app.router.resources():
-        if resource is not catch_all:
-            _match, allowed = await resource.resolve(request)
-            methods |= allowed
-    return methods
+        if any(route.method == "*" for route in resource):
+            continue
+        _match, allowed = await resource.resolve(request)
+        (plain if resource.canonical == request.path else templated).update(allowed)
+    return plain or templated
 
 
 async def openapi_document(request: web.Request) -> web.Response:

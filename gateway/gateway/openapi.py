@@ -15,7 +15,7 @@ from typing import Any
 
 import aiohttp
 
-from latchkey.errors import LatchkeyError
+from latchkey.errors import Envelope, LatchkeyError
 
 from .policy import POLICIES, Access, RoutePolicy
 from .upstreams import Upstream
@@ -60,6 +60,9 @@ def merge(documents: list[dict[str, Any]], public_url: str) -> dict[str, Any]:
         operation = combined["paths"].get(policy.path, {}).get(policy.method.lower())
         if isinstance(operation, dict):
             operation["security"] = accepted_credentials(policy)
+            responses = operation.setdefault("responses", {})
+            for status, response in gateway_answers(policy, has_body="requestBody" in operation).items():
+                responses.setdefault(status, response)
     combined["paths"] = dict(sorted(combined["paths"].items()))
     return combined
 
@@ -79,6 +82,39 @@ def accepted_credentials(policy: RoutePolicy) -> list[dict[str, list]]:
     if policy.access is Access.NO_API_KEY:
         return [*_SESSION, {"basic": []}]
     return [*_SESSION, {"basic": []}, *_API_KEY]
+
+
+_RETRY_AFTER = {"Retry-After": {"required": True, "schema": {"type": "string"}, "description": "Seconds to wait."}}
+
+
+def gateway_answers(policy: RoutePolicy, *, has_body: bool) -> dict[str, dict[str, Any]]:
+    """What the gateway itself may answer on a route, whatever its service documents (SPEC §1, §9)."""
+    answers = {
+        "400": "`ambiguous_credentials`: credentials naming different principals; or a body that cannot be read.",
+        "401": "A credential that is present but not valid, on a public route too (the gateway never falls back).",
+        "502": "`bad_gateway`: the service answered badly.",
+        "503": "`service_unavailable`: the service or one of its data stores is down; see `Retry-After`.",
+        "504": "`gateway_timeout`: the service did not answer in time; see `Retry-After`.",
+    }
+    if policy.access is not Access.PUBLIC:
+        answers["403"] = "`forbidden_auth_method`, `csrf_rejected` or `forbidden_organization`."
+    if {"basic": []} in accepted_credentials(policy) or policy.access is Access.PUBLIC:
+        answers["429"] = "`rate_limited`: too many failed password checks (HTTP Basic); see `Retry-After`."
+    if has_body:
+        answers["413"] = "`payload_too_large`: the body is over the gateway's limit."
+        answers["415"] = "`unsupported_media_type`: send JSON (or form-encoded where documented)."
+    return {status: _error_answer(policy, description, status) for status, description in answers.items()}
+
+
+def _error_answer(policy: RoutePolicy, description: str, status: str) -> dict[str, Any]:
+    if policy.envelope is Envelope.ACCOUNT:
+        content = {"application/json": {"schema": {"$ref": "#/components/schemas/AccountError"}}}
+    else:
+        content = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    answer: dict[str, Any] = {"description": description, "content": content}
+    if status in ("429", "503", "504"):
+        answer["headers"] = _RETRY_AFTER
+    return answer
 
 
 async def combined_document(upstreams: list[Upstream], public_url: str) -> dict[str, Any]:

@@ -38,5 +38,9 @@ def setup_routes(
             index[(policy.method, route.resource.canonical)] = policy  # type: ignore[union-attr]
     # CORS and its preflights look a matched route up here: the same table, nothing beside it.
     app[ROUTE_INDEX] = index
+    # A plain path answers 405 for its other methods rather than falling through to a template
+    # (`DELETE /api/v1/sso/providers` is not `DELETE /api/v1/sso/{issuer}`); plain paths are tried first.
+    for path in sorted({canonical for _method, canonical in index if "{" not in canonical}):
+        app.router.add_route("*", path, handlers.unknown_api_route)
     # Anything else under /api/ is a 404 in its family's envelope (never a page).
     app.router.add_route("*", "/api/{tail:.*}", handlers.unknown_api_route)

@@ -12,8 +12,9 @@ A hang is the worst outage: nothing fails, everything waits. So a service
 answers within a deadline (`DEPENDENCY_TIMEOUT`, well below the gateway's read
 timeout): a frozen PostgreSQL or Redis, or a pool with no free connection,
 gives a 503 after a few seconds instead of a 504 after fifteen. Time spent
-computing (`not_a_dependency_wait`: password hashes on a busy machine) does
-not count against it: slow is not down.
+computing (password hashes on a busy machine: slow is not down) or waiting
+on a call bounded by its own timeout (an identity provider) does not count
+against it (`deadline_paused`).
 
 The mapping catches redis-py's and asyncpg's own exception classes, so it does
 not depend on how the clients are built (one node, Sentinel, Cluster).
@@ -113,8 +114,9 @@ _DEADLINE: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar("lat
 
 
 @asynccontextmanager
-async def not_a_dependency_wait() -> AsyncIterator[None]:
-    """CPU work (argon2 in its thread pool) under load is slow but not an outage: the deadline does not count it."""
+async def deadline_paused() -> AsyncIterator[None]:
+    """Work the request deadline does not count: CPU work (argon2 on a busy machine is slow, not down), and
+    calls with a bound of their own (an identity provider, within OIDC_PROVIDER_TIMEOUT per call)."""
     deadline = _DEADLINE.get()
     with deadline.paused() if deadline is not None else nullcontext():
         yield

@@ -58,3 +58,15 @@ def picture_problem(value: Any) -> str | None:
 
 # The fields a profile write may carry, each with its rule.
 PROFILE_CHECKS = {"name": name_problem, "role": role_problem, "picture": picture_problem, "email": email_problem}
+
+
+# The same rules as JSON Schema, for the OpenAPI documents (request schemas as strict as these checks).
+NAME_SCHEMA = {"type": "string", "maxLength": NAME_MAX, "pattern": r"\S"}
+EMAIL_SCHEMA = {"type": "string", "maxLength": EMAIL_MAX, "pattern": EMAIL.pattern}
+# http(s), a host, no credentials, no spaces, control characters or backslashes.
+PICTURE_SCHEMA = {
+    "type": ["string", "null"],
+    "maxLength": PICTURE_MAX,
+    "pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^\x00-\x20\x7f\\@/?#]+([/?#][^\x00-\x20\x7f\\]*)?$",
+    "description": "http(s) URL; null removes it",
+}

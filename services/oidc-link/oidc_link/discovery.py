@@ -18,6 +18,8 @@ import httpx
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from latchkey.outages import deadline_paused
+
 from .errors import ProviderUnavailable
 from .provider_config import ProviderConfig
 
@@ -68,7 +70,8 @@ class ProviderDiscovery:
 
     async def _get_json(self, url: str) -> dict[str, Any]:
         try:
-            response = await self._http.get(url, headers={"Accept": "application/json"})
+            async with deadline_paused():  # bounded by OIDC_PROVIDER_TIMEOUT instead
+                response = await self._http.get(url, headers={"Accept": "application/json"})
             response.raise_for_status()
             document = response.json()
         except (httpx.HTTPError, ValueError) as error:

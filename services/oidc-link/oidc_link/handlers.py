@@ -15,7 +15,7 @@ from . import links, sign_in
 from .access import interactive_user_id
 from .callback import complete_callback
 from .context import SsoContext, StartedFlow
-from .openapi import OPENAPI
+from .openapi import document_for
 
 SSO = web.AppKey("sso_context", SsoContext)
 # The callback URL carries the authorization code: keep it out of caches and Referer headers.
@@ -95,8 +95,8 @@ async def callback(request: web.Request) -> web.Response:
     return response
 
 
-async def openapi(_request: web.Request) -> web.Response:
-    return web.json_response(OPENAPI)
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(document_for(request.app[SSO].providers.ids()))
 
 
 async def forget_user(request: web.Request) -> web.Response:

@@ -14,6 +14,8 @@ import httpx
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
+from latchkey.outages import deadline_paused
+
 from .discovery import ProviderDiscovery
 from .errors import ProviderUnavailable, SsoFailed
 
@@ -50,7 +52,8 @@ async def exchange_code(
     metadata = await discovery.metadata()
     async with _client(discovery, redirect_uri, timeout) as client:
         try:
-            token = await client.fetch_token(metadata["token_endpoint"], code=code, code_verifier=code_verifier)
+            async with deadline_paused():  # bounded by OIDC_PROVIDER_TIMEOUT instead
+                token = await client.fetch_token(metadata["token_endpoint"], code=code, code_verifier=code_verifier)
         except OAuthError as error:
             # The provider refused the code (used, expired, wrong verifier): nothing to retry.
             log.info("code exchange refused", extra={"fields": {"provider": discovery.config.id, "error": error.error}})
@@ -76,7 +79,8 @@ async def userinfo(discovery: ProviderDiscovery, token: dict[str, Any], *, timeo
     async with _client(discovery, "", timeout) as client:
         client.token = token
         try:
-            response = await client.get(endpoint, headers={"Accept": "application/json"})
+            async with deadline_paused():
+                response = await client.get(endpoint, headers={"Accept": "application/json"})
             response.raise_for_status()
             claims = response.json()
         except (httpx.HTTPError, ValueError) as error:

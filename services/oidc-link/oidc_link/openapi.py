@@ -6,9 +6,11 @@ described and that answers have the documented shapes.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from latchkey.errors import PROBLEM_SCHEMA
+from latchkey.inputs import MAX_RETURN_TO_LENGTH
 
 _PROBLEM = {"$ref": "#/components/schemas/Problem"}
 
@@ -22,6 +24,9 @@ def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 
 _PROVIDER = {"$ref": "#/components/schemas/SSOProvider"}
+# What latchkey.inputs.safe_return_path accepts, as near as a pattern says it: empty, or a path on this site
+# (percent-escapes that decode to `//` or a backslash are refused too, which no pattern says).
+RETURN_PATH = {"type": "string", "maxLength": MAX_RETURN_TO_LENGTH, "pattern": r"^(/(?![/\\])[^\\\x00-\x1f\x7f]*)?$"}
 _ISSUER = {
     "name": "issuer",
     "in": "path",
@@ -59,7 +64,11 @@ OPENAPI: dict[str, Any] = {
                                 "required": ["issuer"],
                                 "properties": {
                                     "issuer": {"type": "string", "description": "Provider id."},
-                                    "returnTo": {"type": "string", "description": "Path on this site; default /account."},
+                                    "returnTo": {
+                                        **RETURN_PATH,
+                                        "type": ["string", "null"],
+                                        "description": "Path on this site; default /account.",
+                                    },
                                 },
                             }
                         }
@@ -128,7 +137,7 @@ OPENAPI: dict[str, Any] = {
                     {
                         "name": "return_to",
                         "in": "query",
-                        "schema": {"type": "string"},
+                        "schema": RETURN_PATH,
                         "description": "Path on this site; default /.",
                     }
                 ],
@@ -152,3 +161,23 @@ OPENAPI: dict[str, Any] = {
         },
     },
 }
+
+
+def document_for(provider_ids: list[str]) -> dict[str, Any]:
+    """The document with `issuer` spelled as the configured provider ids: what the server accepts."""
+    issuer = {"type": "string", "enum": provider_ids} if provider_ids else {"type": "string", "not": {}}
+    document = copy.deepcopy(OPENAPI)
+    for item in document["paths"].values():
+        for parameter in item.get("parameters", ()):
+            if parameter["name"] == "issuer":
+                parameter["schema"] = issuer
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", ()):
+                if parameter["name"] == "issuer":
+                    parameter["schema"] = issuer
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+            if "issuer" in body.get("properties", {}):
+                body["properties"]["issuer"] = {**issuer, "description": "Provider id."}
+    return document

@@ -29,5 +29,8 @@ class ProviderRegistry:
             return {"id": provider_id, "name": provider_id, "icon": ""}
         return provider.config.public()
 
+    def ids(self) -> list[str]:
+        return list(self._providers)
+
     def listing(self) -> list[dict[str, str]]:
         return [provider.config.public() for provider in self._providers.values()]

@@ -10,7 +10,7 @@ from typing import Any
 
 from latchkey.errors import PROBLEM_SCHEMA
 from latchkey.security_events import EVENT_SCHEMA
-from latchkey.user_fields import NAME_MAX, ROLES
+from latchkey.user_fields import EMAIL_SCHEMA, NAME_SCHEMA, PICTURE_SCHEMA, ROLES
 
 from .users import MAX_LIMIT
 
@@ -51,7 +51,7 @@ _USER = {
     "required": ["id", "userName", "name", "role", "picture", "email", "orgId", "createdAt", "updatedAt"],
     "properties": {
         "id": {"type": "integer"},
-        "userName": {"type": "string"},
+        "userName": {"type": ["string", "null"], "description": "null for a user not provisioned by the organization"},
         "name": {"type": "string"},
         "role": {"type": "string", "enum": list(ROLES)},
         "picture": {"type": ["string", "null"], "format": "uri"},
@@ -78,10 +78,10 @@ _SCHEMAS = {
         "type": "object",
         "description": "Every field is optional, on create too (a user without an email signs in through the handoff or OIDC).",
         "properties": {
-            "name": {"type": "string", "minLength": 1, "maxLength": NAME_MAX},
+            "name": NAME_SCHEMA,
             "role": {"type": "string", "enum": list(ROLES)},
-            "picture": {"type": ["string", "null"], "format": "uri", "description": "http(s) URL"},
-            "email": {"type": "string", "format": "email"},
+            "picture": PICTURE_SCHEMA,
+            "email": EMAIL_SCHEMA,
         },
     },
     "UserPage": {

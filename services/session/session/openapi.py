@@ -42,7 +42,7 @@ _NO_API_KEYS = {**_UNAUTHENTICATED, "403": _error("`forbidden_auth_method`: not 
 _LOGIN_BODY = {
     "type": "object",
     "required": ["email", "password"],
-    "properties": {"email": {"type": "string"}, "password": {"type": "string"}},
+    "properties": {"email": {"type": "string", "minLength": 1}, "password": {"type": "string", "minLength": 1}},
 }
 _PASSWORD_BODY = {
     "type": "object",

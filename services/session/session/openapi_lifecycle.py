@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from latchkey.user_fields import NAME_SCHEMA, PICTURE_SCHEMA
+
 from .openapi import _NO_API_KEYS, _NOT_API_KEYS, _body, _error, _ok
 
 _PROFILE_BODY = {
     "type": "object",
     "properties": {
-        "name": {"type": "string", "minLength": 1, "maxLength": 200},
-        "picture": {"type": ["string", "null"], "format": "uri", "description": "http(s) URL; null or \"\" removes it."},
+        "name": NAME_SCHEMA,
+        "picture": {"anyOf": [PICTURE_SCHEMA, {"const": ""}], "description": "http(s) URL; null or \"\" removes it."},
     },
     "additionalProperties": False,
 }

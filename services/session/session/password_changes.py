@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from latchkey.errors import ValidationFailed
 from latchkey.security_events import Client
 
 from . import repository, security_log
 from .context import Context
 from .credentials import new_credential_version, revoke_cached
 from .passwords import check_new_password
+from .reauthentication import confirm_password
 from .repository import UserRecord
 from .users import require_user
 
@@ -29,12 +29,7 @@ async def change_password(
     user = await require_user(ctx, userid)
     address = client.address
     if user.password_hash is not None:
-        attempt = await ctx.limiter.reserve(user.email, address) if user.email else ctx.limiter.uncounted()
-        async with attempt:
-            matches = await ctx.passwords.verify(user.password_hash, current)
-        if not matches:
-            raise ValidationFailed({"currentPassword": "does not match the current password"})
-        await attempt.succeeded()
+        await confirm_password(ctx, user, current, address=address, field="currentPassword")
     return await replace_password(
         ctx, user, new, keep_session=keep_session, event=security_log.PASSWORD_CHANGED, client=client, method=method
     )

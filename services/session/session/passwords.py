@@ -17,7 +17,7 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from latchkey.errors import ValidationFailed
-from latchkey.outages import not_a_dependency_wait
+from latchkey.outages import deadline_paused
 from latchkey.security import url_token
 
 MIN_LENGTH = 8
@@ -36,12 +36,12 @@ class Passwords:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     async def hash(self, password: str) -> str:
-        async with not_a_dependency_wait():
+        async with deadline_paused():
             return await asyncio.get_running_loop().run_in_executor(self._pool, self._hasher.hash, password)
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
         """True when `password` matches; with no hash (unknown user, no password) a dummy check of the same cost."""
-        async with not_a_dependency_wait():
+        async with deadline_paused():
             return await asyncio.get_running_loop().run_in_executor(self._pool, self._verify, password_hash, password)
 
     def _verify(self, password_hash: str | None, password: str) -> bool:

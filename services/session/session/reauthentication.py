@@ -15,9 +15,9 @@ from .repository import UserRecord
 async def confirm_password(ctx: Context, user: UserRecord, password: object, *, address: str | None, field: str = "password") -> None:
     if not isinstance(password, str) or not password:
         raise ValidationFailed({field: "is required"})
-    if user.email:
-        await ctx.limiter.reserve(user.email, address)
-    if not await ctx.passwords.verify(user.password_hash, password):
+    attempt = await ctx.limiter.reserve(user.email, address) if user.email else ctx.limiter.uncounted()
+    async with attempt:  # an outage mid-check is not a wrong guess
+        matches = await ctx.passwords.verify(user.password_hash, password)
+    if not matches:
         raise ValidationFailed({field: "does not match the current password"})
-    if user.email:
-        await ctx.limiter.release(user.email, address)
+    await attempt.succeeded()

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import aiohttp
 from aiohttp import web
 
+from latchkey.web import HTTP_LIMITS
 from latchkey_cli.embedded import free_port
 
 SERVICE_MODULES = {
@@ -56,7 +57,7 @@ class System:
         settings_module = importlib.import_module(f"{module_name}.settings")
         settings = settings_module.Settings.from_env(self.env)
         app = app_module.init_app(settings)
-        runner = web.AppRunner(app, access_log=None)
+        runner = web.AppRunner(app, access_log=None, **HTTP_LIMITS)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", int(self.env[port_var])).start()
         self.apps[name] = app

@@ -79,8 +79,11 @@ async def test_a_preflight_is_answered_only_for_a_method_the_route_table_routes(
     for method, path in refused:
         async with http.options(gateway.gateway + path, headers=preflight_headers(PARTNER, method)) as response:
             assert response.status == 204 and cors_headers_of(response) == {}, (method, path)
-    # `/api/v1/sso/providers` is GET only, but DELETE there routes to `/api/v1/sso/{issuer}`: the router decides.
+    # The router decides: `/api/v1/sso/providers` is GET only, and a plain path answers 405 for its other
+    # methods (DELETE there is not `/api/v1/sso/{issuer}` with issuer "providers"), so no preflight passes.
     async with http.options(gateway.gateway + "/api/v1/sso/providers", headers=preflight_headers(PARTNER, "DELETE")) as response:
+        assert response.status == 204 and cors_headers_of(response) == {}
+    async with http.options(gateway.gateway + "/api/v1/sso/acme", headers=preflight_headers(PARTNER, "DELETE")) as response:
         assert response.headers["Access-Control-Allow-Origin"] == PARTNER
 
 

@@ -58,6 +58,12 @@ def create_app(
     return app
 
 
+# A request line or header may be as long as the longest value a route accepts, percent-encoded
+# (a 2048-character return_to of 4-byte UTF-8 is 24 KiB in the URL): past aiohttp's default 8 KiB
+# the parser answers a bare text/plain 400 before any handler could say which field is too long.
+HTTP_LIMITS = {"max_line_size": 32 * 1024, "max_field_size": 32 * 1024}
+
+
 def run(app: web.Application, host: str, port: int, *, reuse_port: bool = False) -> None:
     """Serve until SIGINT/SIGTERM, on uvloop where available (`reuse_port`: one of several workers on the port)."""
     try:
@@ -68,7 +74,10 @@ def run(app: web.Application, host: str, port: int, *, reuse_port: bool = False)
         loop_factory = asyncio.new_event_loop
     loop = loop_factory()
     asyncio.set_event_loop(loop)
-    web.run_app(app, host=host, port=port, access_log=None, print=None, loop=loop, shutdown_timeout=5, reuse_port=reuse_port or None)
+    web.run_app(
+        app, host=host, port=port, access_log=None, print=None, loop=loop, shutdown_timeout=5,
+        reuse_port=reuse_port or None, handler_args=HTTP_LIMITS,
+    )
 
 
 def serve(service: str, load_settings: Callable[[], Any], init_app: Callable[[Any], web.Application]) -> None:

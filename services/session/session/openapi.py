@@ -58,17 +58,21 @@ _MFA_LOGIN_BODY = {
     "type": "object",
     "required": ["mfaToken", "code"],
     "properties": {
-        "mfaToken": {"type": "string", "description": "`error.mfaToken` of the password step's 401 `mfa_required`."},
-        "code": {"type": "string", "description": "The 6-digit code of the authenticator app, or an unused recovery code."},
+        "mfaToken": {
+            "type": "string", "minLength": 1, "description": "`error.mfaToken` of the password step's 401 `mfa_required`."
+        },
+        "code": {
+            "type": "string", "minLength": 1, "description": "The 6-digit code of the authenticator app, or an unused recovery code."
+        },
     },
 }
-_CODE_BODY = {"type": "object", "required": ["code"], "properties": {"code": {"type": "string", "description": "6 digits"}}}
+_CODE_BODY = {"type": "object", "required": ["code"], "properties": {"code": {"type": "string", "minLength": 1, "description": "6 digits"}}}
 _DISABLE_BODY = {
     "type": "object",
     "required": ["code"],
     "properties": {
         "password": {"type": "string", "description": "Required when the user has a password."},
-        "code": {"type": "string", "description": "A current code or an unused recovery code."},
+        "code": {"type": "string", "minLength": 1, "description": "A current code or an unused recovery code."},
     },
 }
 

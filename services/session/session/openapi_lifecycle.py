@@ -15,6 +15,7 @@ _PROFILE_BODY = {
         "picture": {"anyOf": [PICTURE_SCHEMA, {"const": ""}], "description": "http(s) URL; null or \"\" removes it."},
     },
     "additionalProperties": False,
+    "minProperties": 1,  # a change of name or picture, or it is 400
 }
 _PASSWORD_CONFIRMATION = {
     "type": "object",

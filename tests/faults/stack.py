@@ -24,7 +24,7 @@ from latchkey_cli import migrate
 from latchkey_cli.embedded import EmbeddedPostgres, EmbeddedRedis, free_port
 from tests.foundation.test_up import DEMO_ORG_LINE, DEMO_USER_LINE, Up
 
-SERVICE_PORTS = ("GATEWAY_PORT", "SESSION_PORT", "ORG_PROVISIONING_PORT", "OIDC_LINK_PORT", "METRICS_PORT")
+SERVICE_PORTS = ("GATEWAY_PORT", "SESSION_PORT", "ORG_PROVISIONING_PORT", "OIDC_LINK_PORT", "METRICS_PORT", "EMBEDDED_SMTP_PORT")
 
 
 @dataclass

@@ -16,8 +16,8 @@ What is configured rather than found (each for a reason the server states):
   values, which the gateway reads as absent, and `ignored_auth` takes the real
   credential beside them for an ignored one.
 - The operations of `SECRET_CHECKS` (password change, account deletion,
-  two-factor confirm and disable): a generated current password or TOTP code
-  is never the right one, so their 400 counts as expected for
+  two-factor confirm and disable, the mailed reset and verification tokens): a
+  generated current password, TOTP code or token is never the right one, so their 400 counts as expected for
   `positive_data_acceptance`.
 - In the session run, logging out (DELETE /api/1/auth/session, /sessions) is
   left out: it ends the session the rest of the run uses (the runs without a
@@ -41,8 +41,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 EMAIL, PASSWORD = "admin@example.com", "contract test password"
 # Operations whose body must carry a secret the generator cannot know (the current password, the
-# authenticator's current code): their 400 is the expected answer to a schema-valid guess.
+# authenticator's current code, a mailed token): their 400 is the expected answer to a schema-valid guess.
 SECRET_CHECKS = [
+    ("/api/1/auth/password-reset/confirm", "POST"),
+    ("/api/1/auth/email-verification/confirm", "POST"),
     ("/api/1/users/me/password", "PUT"),
     ("/api/1/users/me", "DELETE"),
     ("/api/1/users/me/mfa/totp/confirm", "POST"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from latchkey.security_events import EVENT_SCHEMA
+from latchkey.user_fields import EMAIL_SCHEMA
 
 from .openapi import _ALL_USER_CREDENTIALS, _UNAUTHENTICATED, _body, _error, _ok
 
@@ -17,11 +18,19 @@ _PAGE = [
 
 
 def _strings(*names: str, **described: str) -> dict[str, Any]:
+    """Required strings, non-empty as `inputs.strings` demands (the contract test holds them to it)."""
     return {
         "type": "object",
         "required": list(names),
-        "properties": {name: {"type": "string", **({"description": described[name]} if name in described else {})} for name in names},
+        "properties": {
+            name: {**_STRING_RULES.get(name, {"type": "string", "minLength": 1}),
+                   **({"description": described[name]} if name in described else {})}
+            for name in names
+        },
     }
+
+
+_STRING_RULES: dict[str, dict[str, Any]] = {"email": EMAIL_SCHEMA, "newPassword": {"type": "string", "minLength": 8, "maxLength": 1024}}
 
 
 PATHS: dict[str, Any] = {

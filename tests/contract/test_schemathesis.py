@@ -44,6 +44,8 @@ EMAIL, PASSWORD = "admin@example.com", "contract test password"
 # authenticator's current code, a mailed token): their 400 is the expected answer to a schema-valid guess.
 SECRET_CHECKS = [
     ("/api/1/auth/password-reset/confirm", "POST"),
+    ("/api/1/auth/email-change/confirm", "POST"),
+    ("/api/1/users/me/email", "POST"),
     ("/api/1/auth/email-verification/confirm", "POST"),
     ("/api/1/users/me/password", "PUT"),
     ("/api/1/users/me", "DELETE"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from latchkey.user_fields import NAME_SCHEMA, PICTURE_SCHEMA
+from latchkey.user_fields import EMAIL_SCHEMA, NAME_SCHEMA, PICTURE_SCHEMA
 
 from .openapi import _NO_API_KEYS, _NOT_API_KEYS, _body, _error, _ok
 
@@ -35,9 +35,9 @@ _SIGNUP_BODY = {
 _EMAIL_CHANGE_BODY = {
     "type": "object",
     "required": ["newEmail", "password"],
-    "properties": {"newEmail": {"type": "string", "format": "email"}, "password": {"type": "string"}},
+    "properties": {"newEmail": EMAIL_SCHEMA, "password": {"type": "string", "minLength": 1}},
 }
-_TOKEN_BODY = {"type": "object", "required": ["token"], "properties": {"token": {"type": "string"}}}
+_TOKEN_BODY = {"type": "object", "required": ["token"], "properties": {"token": {"type": "string", "minLength": 1}}}
 
 PATHS: dict[str, Any] = {
     "/api/1/users": {

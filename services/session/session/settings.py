@@ -9,6 +9,7 @@ from latchkey.mail import MailSettings
 from latchkey.settings import CommonSettings, Env, load_environment
 
 from . import SERVICE
+from .sessions import Lifetimes
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +48,11 @@ class Settings:
         env = Env(load_environment(environ))
         max_failures = env.int("LOGIN_MAX_FAILURES", 5, minimum=1)
         common = CommonSettings.from_env(env, service=SERVICE, default_port=8081)
+        lifetimes = Lifetimes.from_env(env)
         return cls(
             common=common,
-            idle_timeout=env.float("SESSION_IDLE_TIMEOUT", 20 * 60, minimum=0.1),
-            absolute_lifetime=env.float("SESSION_ABSOLUTE_LIFETIME", 12 * 3600, minimum=0.1),
+            idle_timeout=lifetimes.idle_timeout,
+            absolute_lifetime=lifetimes.absolute_lifetime,
             secrets_key=env.secret_bytes("SECRETS_KEY", length=32),
             argon2_time_cost=env.int("ARGON2_TIME_COST", 2, minimum=1),
             argon2_memory_kib=env.int("ARGON2_MEMORY_KIB", 19456, minimum=8),

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import aiohttp
 
 from latchkey.errors import LatchkeyError
 
@@ -36,7 +35,7 @@ SECURITY_SCHEMES = {
 async def _document_of(upstream: Upstream) -> dict[str, Any] | None:
     try:
         document = await asyncio.wait_for(upstream.get_json("/openapi.json"), FETCH_TIMEOUT)
-    except (LatchkeyError, ValueError, aiohttp.ClientError, asyncio.TimeoutError):
+    except (LatchkeyError, ValueError, asyncio.TimeoutError):  # the forwarding client raises only these
         return None
     return document if isinstance(document, dict) else None
 

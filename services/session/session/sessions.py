@@ -271,10 +271,6 @@ class SessionStore:
             return None
         return session, min(now + pttl / 1000, session.expires_at)
 
-    async def idle_deadline(self, session_id: str) -> float | None:
-        found = await self.inspect(session_id)
-        return found[1] if found else None
-
     async def destroy(self, session_id: str) -> bool:
         """End one session; False when it was not alive."""
         raw = await self._redis.getdel(session_entry(session_id))

@@ -2,7 +2,7 @@
 
 Each service describes its own routes at `GET /openapi.json`; the gateway
 merges their public paths (only what it routes: `/api/...`, never
-`/internal/...`) and components, adds the credentials of SPEC §1 as
+`/internal/...`) and components, adds the credentials of docs/api.md §1 as
 security schemes, and states on each operation the credentials the gateway's
 policy table really accepts there. A service that is down or has no document
 is left out rather than failing the whole document.

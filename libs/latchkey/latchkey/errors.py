@@ -183,7 +183,7 @@ class GatewayTimeout(LatchkeyError):
 
 
 class Envelope(Enum):
-    """The two error shapes of SPEC.md."""
+    """The two error shapes of docs/api.md."""
 
     ACCOUNT = "account"  # /api/1/: {"success": false, "error": {...}}
     PROBLEM = "problem"  # organization and SSO APIs: application/problem+json

@@ -55,7 +55,7 @@ def _checking_callers(handler: Handler, callers: tuple[str, ...]) -> Handler:
 
 
 def add_routes(app: web.Application, routes: Iterable[Route]) -> None:
-    """Register every route; account API routes also answer with a trailing slash (SPEC §2)."""
+    """Register every route; account API routes also answer with a trailing slash (docs/api.md §2)."""
     for route in routes:
         if route.path.startswith(INTERNAL_PREFIX) != bool(route.callers):
             raise ValueError(f"{route.path}: internal routes, and only they, name their callers")

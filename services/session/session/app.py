@@ -56,7 +56,7 @@ _DEPENDENCY_DOWN = (
 
 @web.middleware
 async def dependency_down_middleware(request: web.Request, handler) -> web.StreamResponse:
-    """PostgreSQL or Redis out of reach is 503 with Retry-After (SPEC.md), not a 500."""
+    """PostgreSQL or Redis out of reach is 503 with Retry-After (docs/api.md, Errors), not a 500."""
     try:
         return await handler(request)
     except _DEPENDENCY_DOWN as error:

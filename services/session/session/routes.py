@@ -1,6 +1,6 @@
 """Every route of the session service, in one table (the format of `latchkey.routing`).
 
-Account API routes (SPEC §2, via the gateway's policy table) also answer with a
+Account API routes (docs/api.md §2, via the gateway's policy table) also answer with a
 trailing slash; internal routes (docs/internal-api.md) name the services whose
 token they accept, and `add_routes` checks it before the handler runs.
 """

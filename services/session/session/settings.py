@@ -28,7 +28,7 @@ class Settings:
     login_max_failures_per_address: int
     login_lockout_seconds: int
     oidc_link_urls: tuple[str, ...]  # asked to remove a deleted account's links
-    # two-factor (SPEC.md §8): how long the password step's mfaToken lives, the name authenticator apps show,
+    # two-factor (docs/api.md §8): how long the password step's mfaToken lives, the name authenticator apps show,
     # and whether an organization handoff or OIDC sign-in must also pass the second factor (off: they vouch)
     mfa_token_ttl: int
     totp_issuer: str

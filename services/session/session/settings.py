@@ -33,7 +33,7 @@ class Settings:
     mfa_token_ttl: int
     totp_issuer: str
     mfa_required_for_handoff: bool
-    # account self-service (SPEC.md §7)
+    # account self-service (docs/api.md §7)
     mail: MailSettings
     password_reset_ttl: float
     email_verification_ttl: float

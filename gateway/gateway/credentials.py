@@ -1,4 +1,4 @@
-"""Finding the credentials of SPEC §1 in a request, and taking them out of it.
+"""Finding the credentials of docs/api.md §1 in a request, and taking them out of it.
 
 Every place a credential may travel is read here: the `sesskey` cookie,
 `sesskey` / `apikey` in the query or in a small form or JSON body,

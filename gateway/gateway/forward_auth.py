@@ -1,4 +1,4 @@
-"""Forward auth (`/auth/verify`): another proxy asks whether a request may pass (SPEC §6).
+"""Forward auth (`/auth/verify`): another proxy asks whether a request may pass (docs/api.md §6).
 
 One endpoint for every dialect; the original request is named by
 

@@ -7,7 +7,7 @@ verified afresh for this request (the cache holds only what we would sign
 anyway) and a reused token still has at least 40 seconds left when it arrives.
 
 The operator's services verify the same JWT with the keys of
-`GET /.well-known/jwks.json` (SPEC §6): the current signing key and, during a
+`GET /.well-known/jwks.json` (docs/api.md §6): the current signing key and, during a
 rotation, the earlier ones (`GATEWAY_PREVIOUS_PUBLIC_KEYS`) so that a token
 signed just before the switch stays valid for the rest of its minute.
 """

@@ -2,7 +2,7 @@
 
 Each service describes its own routes at `GET /openapi.json`; the gateway
 merges their public paths (only what it routes: `/api/...`, never
-`/internal/...`) and components, adds the credentials of SPEC §1 as
+`/internal/...`) and components, adds the credentials of docs/api.md §1 as
 security schemes, and states on each operation the credentials the gateway's
 policy table really accepts there. A service that is down or has no document
 is left out rather than failing the whole document.
@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import aiohttp
 
 from latchkey.errors import Envelope, LatchkeyError
 
@@ -36,7 +35,7 @@ SECURITY_SCHEMES = {
 async def _document_of(upstream: Upstream) -> dict[str, Any] | None:
     try:
         document = await asyncio.wait_for(upstream.get_json("/openapi.json"), FETCH_TIMEOUT)
-    except (LatchkeyError, ValueError, aiohttp.ClientError, asyncio.TimeoutError):
+    except (LatchkeyError, ValueError, asyncio.TimeoutError):  # the forwarding client raises only these
         return None
     return document if isinstance(document, dict) else None
 

@@ -1,8 +1,8 @@
 """Every route the gateway protects, in one table: who owns it and who may call it.
 
-Reading this file tells you each endpoint of SPEC.md §2–§4, its method, the
+Reading this file tells you each endpoint of docs/api.md §2–§4, its method, the
 service the gateway forwards it to, the credentials it accepts and the error
-envelope of its family. The operator's own routes (SPEC §6, read from
+envelope of its family. The operator's own routes (docs/api.md §6, read from
 `GATEWAY_ROUTES_FILE` by `routes_file.py`) are rows of the same `RoutePolicy`
 type and join this table at start (`policy_table`); the gateway's proxy and
 `/auth/verify` both decide from it, so nothing about an operator route is
@@ -65,69 +65,68 @@ class RoutePolicy:
         """The identity JWT's `aud`: `latchkey:<service>` inside, the bare upstream name for the operator's."""
         return ISSUER_PREFIX + self.service if self.service in SERVICES else self.service
 
-P, U, S, K = Access.PUBLIC, Access.USER, Access.NO_API_KEY, Access.ORG_KEY
 ORG = "/api/organization/{orgId}"
 SSO = "/api/v1/sso"
 
 POLICIES: tuple[RoutePolicy, ...] = (
-    # Account API (SPEC §2), owned by session.
-    RoutePolicy("POST", "/api/1/auth/session", SESSION, P),
-    RoutePolicy("GET", "/api/1/auth/session", SESSION, U),
-    RoutePolicy("DELETE", "/api/1/auth/session", SESSION, U),
-    RoutePolicy("DELETE", "/api/1/auth/sessions", SESSION, U),
-    RoutePolicy("GET", "/api/1/users/me", SESSION, U),
-    RoutePolicy("PATCH", "/api/1/users/me", SESSION, S),
-    RoutePolicy("DELETE", "/api/1/users/me", SESSION, S),
-    RoutePolicy("POST", "/api/1/users", SESSION, P),  # sign-up (SIGNUP_ENABLED)
-    RoutePolicy("POST", "/api/1/users/me/email", SESSION, S),
-    RoutePolicy("POST", "/api/1/auth/email-change/confirm", SESSION, P),
-    RoutePolicy("GET", "/api/1/users/me/apikey", SESSION, S),
-    RoutePolicy("POST", "/api/1/users/me/apikey", SESSION, S),
-    RoutePolicy("PUT", "/api/1/users/me/password", SESSION, S),
-    # Two-factor (SPEC §8): the login's second step is public; changing factors needs an interactive session.
-    RoutePolicy("POST", "/api/1/auth/session/mfa", SESSION, P),
-    RoutePolicy("GET", "/api/1/users/me/mfa", SESSION, U),
-    RoutePolicy("POST", "/api/1/users/me/mfa/totp", SESSION, S, "oauth"),
-    RoutePolicy("POST", "/api/1/users/me/mfa/totp/confirm", SESSION, S, "oauth"),
-    RoutePolicy("DELETE", "/api/1/users/me/mfa/totp", SESSION, S, "oauth"),
-    # Account self-service (SPEC §7), owned by session.
-    RoutePolicy("POST", "/api/1/auth/password-reset", SESSION, P),
-    RoutePolicy("POST", "/api/1/auth/password-reset/confirm", SESSION, P),
-    RoutePolicy("POST", "/api/1/auth/email-verification/confirm", SESSION, P),
-    RoutePolicy("POST", "/api/1/users/me/email/verification", SESSION, U),
-    RoutePolicy("GET", "/api/1/auth/sessions", SESSION, U),
-    RoutePolicy("DELETE", "/api/1/auth/sessions/{id}", SESSION, U),
-    RoutePolicy("GET", "/api/1/users/me/events", SESSION, U),
-    # Organization API (SPEC §3), owned by org-provisioning.
-    RoutePolicy("POST", ORG + "/user/{userName}/update", ORG_PROVISIONING, K),
-    RoutePolicy("POST", ORG + "/user/{userName}/generate-token", ORG_PROVISIONING, K),
-    RoutePolicy("GET", ORG + "/users", ORG_PROVISIONING, K),
-    RoutePolicy("GET", ORG + "/user/{userName}", ORG_PROVISIONING, K),
-    RoutePolicy("DELETE", ORG + "/user/{userName}", ORG_PROVISIONING, K),
-    RoutePolicy("GET", "/api/organizations/mine", ORG_PROVISIONING, U),
+    # Account API (docs/api.md §2), owned by session.
+    RoutePolicy("POST", "/api/1/auth/session", SESSION, Access.PUBLIC),
+    RoutePolicy("GET", "/api/1/auth/session", SESSION, Access.USER),
+    RoutePolicy("DELETE", "/api/1/auth/session", SESSION, Access.USER),
+    RoutePolicy("DELETE", "/api/1/auth/sessions", SESSION, Access.USER),
+    RoutePolicy("GET", "/api/1/users/me", SESSION, Access.USER),
+    RoutePolicy("PATCH", "/api/1/users/me", SESSION, Access.NO_API_KEY),
+    RoutePolicy("DELETE", "/api/1/users/me", SESSION, Access.NO_API_KEY),
+    RoutePolicy("POST", "/api/1/users", SESSION, Access.PUBLIC),  # sign-up (SIGNUP_ENABLED)
+    RoutePolicy("POST", "/api/1/users/me/email", SESSION, Access.NO_API_KEY),
+    RoutePolicy("POST", "/api/1/auth/email-change/confirm", SESSION, Access.PUBLIC),
+    RoutePolicy("GET", "/api/1/users/me/apikey", SESSION, Access.NO_API_KEY),
+    RoutePolicy("POST", "/api/1/users/me/apikey", SESSION, Access.NO_API_KEY),
+    RoutePolicy("PUT", "/api/1/users/me/password", SESSION, Access.NO_API_KEY),
+    # Two-factor (docs/api.md §8): the login's second step is public; changing factors needs an interactive session.
+    RoutePolicy("POST", "/api/1/auth/session/mfa", SESSION, Access.PUBLIC),
+    RoutePolicy("GET", "/api/1/users/me/mfa", SESSION, Access.USER),
+    RoutePolicy("POST", "/api/1/users/me/mfa/totp", SESSION, Access.NO_API_KEY, "oauth"),
+    RoutePolicy("POST", "/api/1/users/me/mfa/totp/confirm", SESSION, Access.NO_API_KEY, "oauth"),
+    RoutePolicy("DELETE", "/api/1/users/me/mfa/totp", SESSION, Access.NO_API_KEY, "oauth"),
+    # Account self-service (docs/api.md §7), owned by session.
+    RoutePolicy("POST", "/api/1/auth/password-reset", SESSION, Access.PUBLIC),
+    RoutePolicy("POST", "/api/1/auth/password-reset/confirm", SESSION, Access.PUBLIC),
+    RoutePolicy("POST", "/api/1/auth/email-verification/confirm", SESSION, Access.PUBLIC),
+    RoutePolicy("POST", "/api/1/users/me/email/verification", SESSION, Access.USER),
+    RoutePolicy("GET", "/api/1/auth/sessions", SESSION, Access.USER),
+    RoutePolicy("DELETE", "/api/1/auth/sessions/{id}", SESSION, Access.USER),
+    RoutePolicy("GET", "/api/1/users/me/events", SESSION, Access.USER),
+    # Organization API (docs/api.md §3), owned by org-provisioning.
+    RoutePolicy("POST", ORG + "/user/{userName}/update", ORG_PROVISIONING, Access.ORG_KEY),
+    RoutePolicy("POST", ORG + "/user/{userName}/generate-token", ORG_PROVISIONING, Access.ORG_KEY),
+    RoutePolicy("GET", ORG + "/users", ORG_PROVISIONING, Access.ORG_KEY),
+    RoutePolicy("GET", ORG + "/user/{userName}", ORG_PROVISIONING, Access.ORG_KEY),
+    RoutePolicy("DELETE", ORG + "/user/{userName}", ORG_PROVISIONING, Access.ORG_KEY),
+    RoutePolicy("GET", "/api/organizations/mine", ORG_PROVISIONING, Access.USER),
     # Organization admin: an interactive session (the service checks the ADMIN role).
-    RoutePolicy("GET", ORG + "/settings", ORG_PROVISIONING, S, "oauth"),
-    RoutePolicy("PATCH", ORG + "/settings", ORG_PROVISIONING, S, "oauth"),
-    RoutePolicy("GET", ORG + "/integrations", ORG_PROVISIONING, S, "oauth"),
-    RoutePolicy("POST", ORG + "/integrations/api-key", ORG_PROVISIONING, S, "oauth"),
-    RoutePolicy("GET", ORG + "/events", ORG_PROVISIONING, S, "oauth"),
-    RoutePolicy("POST", "/api/auth/refresh-token", ORG_PROVISIONING, P),
-    # SSO API (SPEC §4), owned by oidc-link: interactive sessions only, but for
+    RoutePolicy("GET", ORG + "/settings", ORG_PROVISIONING, Access.NO_API_KEY, "oauth"),
+    RoutePolicy("PATCH", ORG + "/settings", ORG_PROVISIONING, Access.NO_API_KEY, "oauth"),
+    RoutePolicy("GET", ORG + "/integrations", ORG_PROVISIONING, Access.NO_API_KEY, "oauth"),
+    RoutePolicy("POST", ORG + "/integrations/api-key", ORG_PROVISIONING, Access.NO_API_KEY, "oauth"),
+    RoutePolicy("GET", ORG + "/events", ORG_PROVISIONING, Access.NO_API_KEY, "oauth"),
+    RoutePolicy("POST", "/api/auth/refresh-token", ORG_PROVISIONING, Access.PUBLIC),
+    # SSO API (docs/api.md §4), owned by oidc-link: interactive sessions only, but for
     # the provider list, the provider's redirect and the sign-in start.
-    RoutePolicy("GET", SSO + "/providers", OIDC_LINK, P),
-    RoutePolicy("GET", SSO + "/callback", OIDC_LINK, P),
-    RoutePolicy("GET", SSO + "/{issuer}/login", OIDC_LINK, P),
-    RoutePolicy("POST", SSO, OIDC_LINK, S, "oauth"),
-    RoutePolicy("GET", SSO, OIDC_LINK, S, "oauth"),
-    RoutePolicy("GET", SSO + "/{issuer}", OIDC_LINK, S, "oauth"),
-    RoutePolicy("DELETE", SSO + "/{issuer}", OIDC_LINK, S, "oauth"),
+    RoutePolicy("GET", SSO + "/providers", OIDC_LINK, Access.PUBLIC),
+    RoutePolicy("GET", SSO + "/callback", OIDC_LINK, Access.PUBLIC),
+    RoutePolicy("GET", SSO + "/{issuer}/login", OIDC_LINK, Access.PUBLIC),
+    RoutePolicy("POST", SSO, OIDC_LINK, Access.NO_API_KEY, "oauth"),
+    RoutePolicy("GET", SSO, OIDC_LINK, Access.NO_API_KEY, "oauth"),
+    RoutePolicy("GET", SSO + "/{issuer}", OIDC_LINK, Access.NO_API_KEY, "oauth"),
+    RoutePolicy("DELETE", SSO + "/{issuer}", OIDC_LINK, Access.NO_API_KEY, "oauth"),
 )
 
 
 # The gateway's own endpoints and pages (routes.py, pages/routes.py): never an operator's.
 # tests/routes/test_routes_file.py checks that every path the gateway serves itself is covered here.
 RESERVED: tuple[RoutePolicy, ...] = tuple(
-    RoutePolicy(ANY_METHOD, path, "gateway", P, prefix=prefix)
+    RoutePolicy(ANY_METHOD, path, "gateway", Access.PUBLIC, prefix=prefix)
     for path, prefix in (
         ("/", False), ("/login", True), ("/account", True), ("/organization", True), ("/assets", True),
         ("/signup", True), ("/forgot-password", True), ("/reset-password", True), ("/verify-email", True),

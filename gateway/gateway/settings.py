@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from latchkey.client_address import IPNetwork, parse_networks
 from latchkey.settings import CommonSettings, Env, SettingsError, load_environment
+from session.sessions import Lifetimes
 
 from . import SERVICE
 from .cors import parse_allowed_origins
@@ -41,13 +42,14 @@ class Settings:
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = Env(load_environment(environ))
+        lifetimes = Lifetimes.from_env(env)  # the session service's own reading of these variables
         return cls(
             common=CommonSettings.from_env(env, service=SERVICE, default_port=8080, needs_database=False),
             session_urls=_service_urls(env, "SESSION_URLS", "http://127.0.0.1:8081"),
             org_provisioning_urls=_service_urls(env, "ORG_PROVISIONING_URLS", "http://127.0.0.1:8082"),
             oidc_link_urls=_service_urls(env, "OIDC_LINK_URLS", "http://127.0.0.1:8083"),
-            idle_timeout=env.float("SESSION_IDLE_TIMEOUT", 20 * 60, minimum=0.1),
-            absolute_lifetime=env.float("SESSION_ABSOLUTE_LIFETIME", 12 * 3600, minimum=0.1),
+            idle_timeout=lifetimes.idle_timeout,
+            absolute_lifetime=lifetimes.absolute_lifetime,
             max_body_bytes=env.int("GATEWAY_MAX_BODY_BYTES", 1024 * 1024, minimum=1024),
             connect_timeout=env.float("GATEWAY_CONNECT_TIMEOUT", 2.0, minimum=0.01),
             read_timeout=env.float("GATEWAY_READ_TIMEOUT", 15.0, minimum=0.01),

@@ -90,7 +90,7 @@ async def test_redirects_and_every_set_cookie_come_back_unchanged(gateway_to, ec
         assert sorted(response.headers.getall("Set-Cookie")) == ["a=1; Path=/", "b=2; Path=/"]
 
 
-async def test_large_unsized_answers_stream_through(gateway_to, echo, http):
+async def test_large_unsized_answers_are_relayed_whole(gateway_to, echo, http):
     system = await gateway_to()
     async with http.get(system.gateway + "/api/v1/sso/providers", headers={"X-Echo-Big": "1"}) as response:
         assert response.status == 200

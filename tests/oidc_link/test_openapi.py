@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gateway.policy import POLICIES, Access
 from oidc_link.routes import ROUTES
 
 
@@ -10,7 +11,7 @@ async def test_openapi_document_matches_the_route_table(sso, http):
         assert response.status == 200
         document = await response.json()
     assert document["openapi"].startswith("3.1")
-    served = {(method.lower(), path) for method, path, _handler, _auth in ROUTES if path.startswith("/api/")}
+    served = {(route.method.lower(), route.path) for route in ROUTES if route.path.startswith("/api/")}
     described = {
         (method, path)
         for path, item in document["paths"].items()
@@ -23,11 +24,11 @@ async def test_openapi_document_matches_the_route_table(sso, http):
 async def test_public_routes_are_documented_without_security(sso, http):
     async with http.get(sso.urls["oidc-link"] + "/openapi.json") as response:
         document = await response.json()
-    for method, path, _handler, auth in ROUTES:
-        if not path.startswith("/api/"):
+    for policy in POLICIES:
+        if policy.service != "oidc-link":
             continue
-        operation = document["paths"][path][method.lower()]
-        assert (operation["security"] == []) == (auth == "public"), (method, path)
+        operation = document["paths"][policy.path][policy.method.lower()]
+        assert (operation["security"] == []) == (policy.access is Access.PUBLIC), (policy.method, policy.path)
 
 
 async def test_sso_provider_answers_have_the_documented_shape(sso, http):

@@ -35,7 +35,8 @@ async def test_concurrent_guesses_from_one_address_get_at_most_the_allowed_guess
     attacker = {"X-Real-IP": "203.0.113.9"}
     guesses = [{"email": f"guess{i}@example.com", "password": "x" * 8} for i in range(GUESSES)]
     statuses = await asyncio.gather(*(_post(http, url, body, attacker) for body in guesses))
-    assert statuses.count(401) <= 3, statuses
+    # Every answer is a refusal or the lock (a 500 for each would otherwise pass), and the lock did its work.
+    assert set(statuses) <= {401, 429} and statuses.count(429) >= GUESSES - 3, statuses
 
 
 async def test_concurrent_basic_checks_get_at_most_the_allowed_guesses(start_system, http, make_user):
@@ -45,7 +46,7 @@ async def test_concurrent_basic_checks_get_at_most_the_allowed_guesses(start_sys
     headers = service_auth(system, "gateway")
     guesses = [{"email": "ada@example.com", "password": f"wrong password {i}"} for i in range(GUESSES)]
     statuses = await asyncio.gather(*(_post(http, url, body, headers) for body in guesses))
-    assert statuses.count(401) <= 3, statuses
+    assert set(statuses) <= {401, 429} and statuses.count(429) >= GUESSES - 3, statuses
     assert await _post(http, url, {"email": "ada@example.com", "password": PASSWORD}, headers) == 429
 
 

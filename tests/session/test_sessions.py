@@ -100,14 +100,15 @@ async def test_get_reads_without_sliding_the_idle_timeout(redis_client):
 async def test_idle_deadline_moves_with_each_touch_and_stops_at_the_absolute_expiry(redis_client):
     store = SessionStore(redis_client, idle_timeout=600, absolute_lifetime=300)
     sesskey, session = await new_session(store)
-    deadline = await store.idle_deadline(session.id)
-    assert deadline is not None and deadline <= session.expires_at
+    _session, deadline = await store.inspect(session.id)
+    assert deadline <= session.expires_at
     store_long = SessionStore(redis_client, idle_timeout=60, absolute_lifetime=3600)
     sesskey, session = await new_session(store_long)
-    first = await store_long.idle_deadline(session.id)
+    _session, first = await store_long.inspect(session.id)
     await asyncio.sleep(0.05)
     await store_long.touch(sesskey)
-    assert await store_long.idle_deadline(session.id) > first
+    _session, later = await store_long.inspect(session.id)
+    assert later > first
 
 
 async def test_destroy_ends_one_session(redis_client):

@@ -1,4 +1,4 @@
-"""The browser handoff between a partner platform and Latchkey (SPEC.md §3).
+"""The browser handoff between a partner platform and Latchkey (docs/api.md §3).
 
 Out: `/login?org=<slug>` sends the browser to the organization's own sign-in
 page (its `authRedirectUrl`) with the absolute Latchkey URL to come back to.

@@ -16,7 +16,7 @@ PAGES = [
     ("/account/delete", lifecycle.account_delete),
     ("/organization/{orgId}/settings", handlers.organization_settings),
     ("/organization/{orgId}/integrations", handlers.organization_integrations),
-    # account self-service (SPEC.md §7): the scripts call the JSON APIs
+    # account self-service (docs/api.md §7): the scripts call the JSON APIs
     ("/forgot-password", handlers.forgot_password),
     ("/reset-password", handlers.reset_password),
     ("/verify-email", handlers.verify_email),

@@ -82,7 +82,7 @@ class SessionExpired(LatchkeyError):
 
 
 class MfaRequired(LatchkeyError):
-    """The password was right, and a second factor is due: `mfaToken` continues the sign-in (SPEC.md §8)."""
+    """The password was right, and a second factor is due: `mfaToken` continues the sign-in (docs/api.md §8)."""
 
     status = 401
     code = "mfa_required"
@@ -193,7 +193,7 @@ class GatewayTimeout(LatchkeyError):
 
 
 class Envelope(Enum):
-    """The two error shapes of SPEC.md."""
+    """The two error shapes of docs/api.md."""
 
     ACCOUNT = "account"  # /api/1/: {"success": false, "error": {...}}
     PROBLEM = "problem"  # organization and SSO APIs: application/problem+json

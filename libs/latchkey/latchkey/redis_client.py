@@ -1,4 +1,4 @@
-"""`REDIS_URL` → one redis-py asyncio client, whatever the topology (SPEC §9).
+"""`REDIS_URL` → one redis-py asyncio client, whatever the topology (docs/api.md §9).
 
     redis://[[user]:password@]host:port/db      one node (also rediss://, unix://)
     redis+sentinel://[[user]:password@]host:port[,host:port...]/MASTER_NAME[?db=N&sentinel_password=P]

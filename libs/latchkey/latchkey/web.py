@@ -17,8 +17,8 @@ from aiohttp import web
 
 from . import loop_probe, response_headers
 from .errors import Envelope, error_middleware
-from .health import READINESS, ReadinessCheck, add_health_routes, healthz, metrics, postgres_ready, readyz, redis_ready
-from .identity import PRINCIPAL_KEY, VERIFIER, identity_middleware, principal_of, require_service
+from .health import ReadinessCheck, add_health_routes
+from .identity import VERIFIER, identity_middleware
 from .migrations import MigrationError
 from .middlewares import edge_middleware
 from .outages import dependency_down_middleware
@@ -26,12 +26,6 @@ from .settings import CommonSettings, SettingsError
 from .tokens import TokenVerifier
 
 SETTINGS = web.AppKey("common_settings", CommonSettings)
-
-# Names that lived here before the split, kept importable while branches in flight move over.
-__all__ = [
-    "PRINCIPAL_KEY", "READINESS", "SETTINGS", "VERIFIER", "ReadinessCheck", "create_app", "edge_middleware",
-    "healthz", "metrics", "postgres_ready", "principal_of", "readyz", "redis_ready", "require_service", "run", "serve",
-]
 
 
 def create_app(

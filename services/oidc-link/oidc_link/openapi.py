@@ -1,4 +1,4 @@
-"""OpenAPI 3.1 description of the oidc-link public routes (SPEC.md section 4).
+"""OpenAPI 3.1 description of the oidc-link public routes (docs/api.md §4).
 
 Hand-written to match `routes.py`; tests/oidc_link checks that every route is
 described and that answers have the documented shapes.

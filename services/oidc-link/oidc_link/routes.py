@@ -1,26 +1,27 @@
-"""Every route of the oidc-link service. Auth: "public", "oauth" (interactive principal) or "service"."""
+"""Every route of the oidc-link service, in one table (the format of `latchkey.routing`).
+
+Who may call each is the gateway's policy table (the provider list, the
+callback and the sign-in start are public; the rest need an interactive
+session); the internal route names the service whose token it accepts.
+Fixed paths come before `/{issuer}` so they win.
+"""
 
 from __future__ import annotations
 
-from aiohttp import web
+from latchkey.routing import Route, internal
 
 from . import handlers
 
-# (method, path, handler, auth) — fixed paths before /{issuer} so they win.
-ROUTES = [
-    ("GET", "/openapi.json", handlers.openapi, "public"),
-    ("GET", "/api/v1/sso/providers", handlers.list_providers, "public"),
-    ("GET", "/api/v1/sso/callback", handlers.callback, "public"),
-    ("POST", "/api/v1/sso", handlers.start_link, "oauth"),
-    ("GET", "/api/v1/sso", handlers.list_links, "oauth"),
-    ("GET", "/api/v1/sso/{issuer}/login", handlers.start_login, "public"),
-    ("GET", "/api/v1/sso/{issuer}", handlers.get_link, "oauth"),
-    ("DELETE", "/api/v1/sso/{issuer}", handlers.delete_link, "oauth"),
-    # internal (docs/internal-api.md), service tokens only: never routed by the gateway
-    ("DELETE", r"/internal/users/{userid:\d+}/links", handlers.forget_user, "service"),
+SSO = "/api/v1/sso"
+
+ROUTES: list[Route] = [
+    Route("GET", "/openapi.json", handlers.openapi),  # merged by the gateway into /api/openapi.json
+    Route("GET", SSO + "/providers", handlers.list_providers),
+    Route("GET", SSO + "/callback", handlers.callback),
+    Route("POST", SSO, handlers.start_link),
+    Route("GET", SSO, handlers.list_links),
+    Route("GET", SSO + "/{issuer}/login", handlers.start_login),
+    Route("GET", SSO + "/{issuer}", handlers.get_link),
+    Route("DELETE", SSO + "/{issuer}", handlers.delete_link),
+    internal("DELETE", r"/internal/users/{userid:\d+}/links", handlers.forget_user, "session"),  # account deletion
 ]
-
-
-def setup_routes(app: web.Application) -> None:
-    for method, path, handler, _auth in ROUTES:
-        app.router.add_route(method, path, handler)

@@ -1,4 +1,4 @@
-"""The organization's security log (SPEC.md §7): provisioning, generate-token, handoffs, key rotation, settings.
+"""The organization's security log (docs/api.md §7): provisioning, generate-token, handoffs, key rotation, settings.
 
 Written by this service after each action it owns; read by the organization's
 admins (`GET /api/organization/{orgId}/events`). Rows name users by id and

@@ -12,12 +12,13 @@ from latchkey.errors import envelope_by_path
 from latchkey.health import postgres_ready, redis_ready
 from latchkey.internal_client import ServiceClient
 from latchkey.logs import configure_logging
+from latchkey.routing import add_routes
 from latchkey.tokens import TokenSigner
 from latchkey.web import create_app
 
 from . import MIGRATIONS, SCHEMA, SERVICE
 from .context import build_context
-from .keys import CONTEXT, LINKED_ACCOUNTS, SESSION_SETTINGS
+from .keys import CONTEXT, LINKED_ACCOUNTS, SETTINGS
 from .linked_accounts import LinkedAccounts
 from .routes import ROUTES
 from .settings import Settings
@@ -25,7 +26,7 @@ from .settings import Settings
 
 async def context_ctx(app: web.Application) -> AsyncIterator[None]:
     """The domain context over the pooled resources (after Postgres and Redis are open)."""
-    app[CONTEXT] = build_context(app[SESSION_SETTINGS], app[storage.PG_POOL], app[storage.REDIS])
+    app[CONTEXT] = build_context(app[SETTINGS], app[storage.PG_POOL], app[storage.REDIS])
     try:
         yield
     finally:
@@ -34,7 +35,7 @@ async def context_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def linked_accounts_ctx(app: web.Application) -> AsyncIterator[None]:
     """One pooled client to oidc-link's internal API, signed as this service."""
-    settings = app[SESSION_SETTINGS]
+    settings = app[SETTINGS]
     async with aiohttp.ClientSession() as http:
         signer = TokenSigner(SERVICE, settings.common.signing_key)
         client = ServiceClient(http, signer, "oidc-link", settings.oidc_link_urls, timeout=settings.common.dependency_timeout)
@@ -45,7 +46,7 @@ async def linked_accounts_ctx(app: web.Application) -> AsyncIterator[None]:
 def init_app(settings: Settings) -> web.Application:
     configure_logging(settings.common.service, settings.common.log_level)
     app = create_app(settings.common, envelope_for=envelope_by_path, readiness=[postgres_ready, redis_ready])
-    app[SESSION_SETTINGS] = settings
+    app[SETTINGS] = settings
     app.cleanup_ctx.append(storage.postgres_ctx(settings.common))
     app.cleanup_ctx.append(migrations.require_current(SCHEMA, MIGRATIONS))
     app.cleanup_ctx.append(storage.redis_ctx(settings.common))
@@ -58,5 +59,5 @@ def init_app(settings: Settings) -> web.Application:
             lambda app: app[CONTEXT].events, lambda app: app[storage.PG_POOL], retention_days=settings.event_retention_days
         )
     )
-    app.router.add_routes(ROUTES)
+    add_routes(app, ROUTES)
     return app

@@ -39,7 +39,7 @@ class Context:
     limiter: LoginLimiter
     box: SecretBox  # seals API keys for display (SECRETS_KEY)
     clock: Callable[[], float]
-    # account self-service (SPEC.md §7)
+    # account self-service (docs/api.md §7)
     outbox: Outbox
     reset_tokens: OneTimeTokens
     verification_tokens: OneTimeTokens

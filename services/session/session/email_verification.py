@@ -1,4 +1,4 @@
-"""Email verification (SPEC.md §7): a single-use link proves the user reads mail at their address.
+"""Email verification (docs/api.md §7): a single-use link proves the user reads mail at their address.
 
 The link is bound to the address it was sent to: if the email changes before
 the link is opened, it verifies nothing. Changing the email clears the flag

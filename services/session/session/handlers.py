@@ -1,4 +1,4 @@
-"""Account API handlers (`/api/1/`, SPEC.md §2): parse, call one domain function, shape the envelope."""
+"""Account API handlers (`/api/1/`, docs/api.md §2): parse, call one domain function, shape the envelope."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Two-factor sign-in with an authenticator app (SPEC.md §8): enrol, confirm, check a code, turn off.
+"""Two-factor sign-in with an authenticator app (docs/api.md §8): enrol, confirm, check a code, turn off.
 
 The TOTP secret is sealed with the shared AES-GCM box (bound to the user), so
 a database dump yields no usable secret; recovery codes are stored as SHA-256

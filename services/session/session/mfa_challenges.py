@@ -1,4 +1,4 @@
-"""The pending second step of a password sign-in: the `mfaToken` (SPEC.md §8).
+"""The pending second step of a password sign-in: the `mfaToken` (docs/api.md §8).
 
 A right password for a two-factor user yields a random token instead of a
 session. Redis keeps, under a hash of it, the user and the credential version

@@ -1,4 +1,4 @@
-"""Two-factor handlers (SPEC.md §8): parse, call one domain function, shape the envelope."""
+"""Two-factor handlers (docs/api.md §8): parse, call one domain function, shape the envelope."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""OpenAPI 3.1 description of the account API (SPEC.md §2), served at `GET /openapi.json`.
+"""OpenAPI 3.1 description of the account API (docs/api.md §2), served at `GET /openapi.json`.
 
 Hand-written to match `routes.py` (every `/api/1/` route is also served with a
 trailing slash); the gateway merges it into `/api/openapi.json`.

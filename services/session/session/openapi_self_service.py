@@ -1,4 +1,4 @@
-"""OpenAPI 3.1 of the account self-service routes (SPEC.md §7), merged into `openapi.OPENAPI`."""
+"""OpenAPI 3.1 of the account self-service routes (docs/api.md §7), merged into `openapi.OPENAPI`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Forgotten password (SPEC.md §7): a single-use link by mail, then a new password that ends everything else.
+"""Forgotten password (docs/api.md §7): a single-use link by mail, then a new password that ends everything else.
 
 The request answers the same, in the same time, whatever the email: it only
 counts the attempt (per email and per address) and hands the rest (finding the

@@ -1,4 +1,4 @@
-"""The user's security log (SPEC.md §7): what the session service records, and reading it back.
+"""The user's security log (docs/api.md §7): what the session service records, and reading it back.
 
 Event names are listed here, once. A row never holds a secret: only the names
 below, ids, counts, addresses, user agents and methods.

@@ -1,4 +1,4 @@
-"""Account self-service handlers (SPEC.md §7): password reset, email verification, sessions, security log."""
+"""Account self-service handlers (docs/api.md §7): password reset, email verification, sessions, security log."""
 
 from __future__ import annotations
 

@@ -33,6 +33,7 @@ import redis.asyncio as redis
 
 from latchkey.errors import SessionExpired
 from latchkey.security import lookup_hash, session_key
+from latchkey.settings import Env
 from latchkey.tokens import Principal
 
 Clock = Callable[[], float]
@@ -156,6 +157,26 @@ def decode(session_id: str, raw: bytes | str) -> Session:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Lifetimes:
+    """How long a session lives: read here once for both processes that enforce it.
+
+    The session service sets the absolute expiry and the first idle TTL; the
+    gateway slides the idle TTL on every request. Both read the same two
+    variables through this one function, so they cannot drift apart by default.
+    """
+
+    idle_timeout: float
+    absolute_lifetime: float
+
+    @classmethod
+    def from_env(cls, env: Env) -> Lifetimes:
+        return cls(
+            idle_timeout=env.float("SESSION_IDLE_TIMEOUT", 20 * 60, minimum=0.1),
+            absolute_lifetime=env.float("SESSION_ABSOLUTE_LIFETIME", 12 * 3600, minimum=0.1),
+        )
+
+
 def _check_names(kind: str, names: tuple[str, ...] | frozenset[str]) -> None:
     for name in names:
         if not name or _SEP in name or _LIST_SEP in name:
@@ -249,10 +270,6 @@ class SessionStore:
         if now >= session.expires_at:
             return None
         return session, min(now + pttl / 1000, session.expires_at)
-
-    async def idle_deadline(self, session_id: str) -> float | None:
-        found = await self.inspect(session_id)
-        return found[1] if found else None
 
     async def destroy(self, session_id: str) -> bool:
         """End one session; False when it was not alive."""

@@ -9,6 +9,7 @@ from latchkey.mail import MailSettings
 from latchkey.settings import CommonSettings, Env, load_environment
 
 from . import SERVICE
+from .sessions import Lifetimes
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +28,12 @@ class Settings:
     login_max_failures_per_address: int
     login_lockout_seconds: int
     oidc_link_urls: tuple[str, ...]  # asked to remove a deleted account's links
-    # two-factor (SPEC.md §8): how long the password step's mfaToken lives, the name authenticator apps show,
+    # two-factor (docs/api.md §8): how long the password step's mfaToken lives, the name authenticator apps show,
     # and whether an organization handoff or OIDC sign-in must also pass the second factor (off: they vouch)
     mfa_token_ttl: int
     totp_issuer: str
     mfa_required_for_handoff: bool
-    # account self-service (SPEC.md §7)
+    # account self-service (docs/api.md §7)
     mail: MailSettings
     password_reset_ttl: float
     email_verification_ttl: float
@@ -47,10 +48,11 @@ class Settings:
         env = Env(load_environment(environ))
         max_failures = env.int("LOGIN_MAX_FAILURES", 5, minimum=1)
         common = CommonSettings.from_env(env, service=SERVICE, default_port=8081)
+        lifetimes = Lifetimes.from_env(env)
         return cls(
             common=common,
-            idle_timeout=env.float("SESSION_IDLE_TIMEOUT", 20 * 60, minimum=0.1),
-            absolute_lifetime=env.float("SESSION_ABSOLUTE_LIFETIME", 12 * 3600, minimum=0.1),
+            idle_timeout=lifetimes.idle_timeout,
+            absolute_lifetime=lifetimes.absolute_lifetime,
             secrets_key=env.secret_bytes("SECRETS_KEY", length=32),
             argon2_time_cost=env.int("ARGON2_TIME_COST", 2, minimum=1),
             argon2_memory_kib=env.int("ARGON2_MEMORY_KIB", 19456, minimum=8),

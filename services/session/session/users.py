@@ -51,7 +51,7 @@ def account_user(user: UserRecord) -> dict[str, Any]:
 
 
 def login_user(user: UserRecord) -> dict[str, Any]:
-    """The user fields of a login answer (SPEC.md §2), next to the sesskey."""
+    """The user fields of a login answer (docs/api.md §2), next to the sesskey."""
     shown = account_user(user)
     return {field: shown[field] for field in ("userid", "email", "name", "role", "partnerid")}
 

@@ -225,3 +225,17 @@ async def test_turning_two_factor_on_and_off_is_in_the_security_log(start_system
     events = (await call(http, "GET", system.gateway + "/api/1/users/me/events", sesskey=sesskey))["data"]
     names = [event["event"] for event in events["events"]]
     assert names[:2] == ["mfa.totp_disabled", "mfa.totp_enabled"]
+
+
+async def test_deleting_an_account_with_two_factor_needs_a_fresh_code_too(start_system, http, db):
+    system = await start_system(**CHEAP)
+    totp, _codes, sesskey = await enrolled_user(system, http)
+    me = system.gateway + "/api/1/users/me"
+    refused = await call(http, "DELETE", me, sesskey=sesskey, json={"password": PASSWORD}, status=400)
+    assert refused["error"]["code"] == "validation_failed" and "code" in refused["error"]["fields"]
+    wrong = await call(http, "DELETE", me, sesskey=sesskey, json={"password": PASSWORD, "code": "000000"}, status=400)
+    assert "code" in wrong["error"]["fields"]
+    assert await db.fetchval("SELECT count(*) FROM session.users WHERE email = $1", EMAIL) == 1  # nothing deleted yet
+
+    await call(http, "DELETE", me, sesskey=sesskey, json={"password": PASSWORD, "code": later_code(totp)})
+    assert await db.fetchval("SELECT count(*) FROM session.users WHERE email = $1", EMAIL) == 0

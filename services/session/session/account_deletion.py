@@ -8,17 +8,21 @@ register again afterwards.
 
 A user provisioned by an organization (one with a `userName`) belongs to that
 organization, which deletes it through its own deprovision route.
+
+With two-factor on, the password alone is not enough: a fresh code (or an
+unused recovery code) is asked too, counted towards the same lockout, so a
+stolen session plus a phished password cannot erase the account.
 """
 
 from __future__ import annotations
 
 import logging
 
-from latchkey.errors import Forbidden
+from latchkey.errors import Forbidden, ValidationFailed
 from latchkey.security import keyed_hash
 from latchkey.security_events import Client
 
-from . import repository, security_log
+from . import mfa, repository, security_log
 from .account import current_user
 from .context import Context
 from .linked_accounts import LinkedAccounts
@@ -34,12 +38,21 @@ class ManagedByOrganization(Forbidden):
 
 
 async def delete_own_account(
-    ctx: Context, linked_accounts: LinkedAccounts, userid: int, *, password: object, client: Client, method: str | None
+    ctx: Context,
+    linked_accounts: LinkedAccounts,
+    userid: int,
+    *,
+    password: object,
+    code: object = None,
+    client: Client,
+    method: str | None,
 ) -> None:
     user = await current_user(ctx, userid)
     if user.user_name is not None:
         raise ManagedByOrganization()
     await confirm_password(ctx, user, password, address=client.address)
+    if await mfa.second_factor_due(ctx, user.userid):
+        await _confirm_second_factor(ctx, user.userid, user.email, code, address=client.address)
     removed_links = await linked_accounts.forget(user.userid)
     async with ctx.db.acquire() as conn, conn.transaction():
         await repository.delete_user(conn, user.userid)
@@ -49,3 +62,15 @@ async def delete_own_account(
         await security_log.record(ctx, security_log.ACCOUNT_DELETED, user, client=client, method=method, db=conn, detail=detail)
     await end_everything(ctx, user)
     log.info("account deleted by its user", extra={"fields": {"userid": user.userid, "removed_links": removed_links}})
+
+
+async def _confirm_second_factor(ctx: Context, userid: int, email: str | None, code: object, *, address: str | None) -> None:
+    if not isinstance(code, str) or not code.strip():
+        raise ValidationFailed({"code": "is required when two-factor sign-in is on"})
+    attempt = await ctx.limiter.reserve(email, address) if email else ctx.limiter.uncounted()
+    async with attempt.unless(ValidationFailed):  # a wrong code counts; an outage gives the place back
+        try:
+            await mfa.verify_second_factor(ctx, userid, code)
+        except mfa.InvalidMfaCode as error:
+            raise ValidationFailed({"code": "is not a current or unused code"}, error.message) from None
+    await attempt.succeeded()

@@ -50,7 +50,7 @@ async def delete_account(request: web.Request) -> web.Response:
     body = await read_json_object(request, form=True)
     ctx = request.app[CONTEXT]
     await account_deletion.delete_own_account(
-        ctx, request.app[LINKED_ACCOUNTS], userid, password=body.get("password"),
+        ctx, request.app[LINKED_ACCOUNTS], userid, password=body.get("password"), code=body.get("code"),
         client=Client.of(request), method=account.method_of(principal),
     )
     response = ok({"deleted": True})

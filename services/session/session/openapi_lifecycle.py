@@ -20,7 +20,10 @@ _PROFILE_BODY = {
 _PASSWORD_CONFIRMATION = {
     "type": "object",
     "required": ["password"],
-    "properties": {"password": {"type": "string", "description": "The current password, asked again."}},
+    "properties": {
+        "password": {"type": "string", "description": "The current password, asked again."},
+        "code": {"type": "string", "description": "With two-factor on: a current authenticator code or an unused recovery code."},
+    },
 }
 
 _SIGNUP_BODY = {
@@ -92,7 +95,7 @@ PATHS: dict[str, Any] = {
             "requestBody": _body(_PASSWORD_CONFIRMATION),
             "responses": {
                 "200": _ok({"type": "object", "properties": {"deleted": {"const": True}}}),
-                "400": _error("`validation_failed`: `password` missing or wrong."),
+                "400": _error("`validation_failed`: `password` missing or wrong, or (two-factor on) `code` missing or wrong."),
                 **_NO_API_KEYS,
                 "403": _error("`forbidden_auth_method` (API key), or `managed_by_organization`: the organization deletes this user."),
                 "429": _error("`rate_limited`: too many wrong passwords."),

@@ -254,6 +254,8 @@ async def drain(outbox: Outbox, sender: SmtpSender, *, idle_poll: float = 1.0) -
         try:
             await sender.send(mail)
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+            if asyncio.current_task().cancelling():  # a cancel the SMTP client reported as its own error
+                raise asyncio.CancelledError() from error
             again = await outbox.retry(handle, mail, attempt)
             log.warning(
                 "mail not delivered" + ("; will retry" if again else "; given up"),
@@ -262,6 +264,9 @@ async def drain(outbox: Outbox, sender: SmtpSender, *, idle_poll: float = 1.0) -
             continue
         await outbox.done(handle)
         log.info("mail sent", extra={"fields": {**_about(mail), "attempt": attempt}})
+
+
+SHUTDOWN_WAIT_SECONDS = 3.0
 
 
 def drain_ctx(outbox_of: Callable[[object], Outbox]):
@@ -277,9 +282,8 @@ def drain_ctx(outbox_of: Callable[[object], Outbox]):
         finally:
             if task is not None:
                 task.cancel()
-                try:
-                    await task
-                except asyncio.CancelledError:
-                    pass
+                # Bounded: a message half-sent when the service stops is sent again later (the outbox keeps
+                # it until `done`), so shutdown never waits on an SMTP server that does not answer.
+                await asyncio.wait({task}, timeout=SHUTDOWN_WAIT_SECONDS)
 
     return ctx

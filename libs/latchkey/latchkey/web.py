@@ -1,40 +1,54 @@
 """Building and running a Latchkey service's aiohttp app.
 
-`create_app` wires, in order: the edge (request id, access log, metrics), the
-error envelope, and the internal identity (the principal forwarded by the
-gateway), then the health routes. Services add their own routes and
-`cleanup_ctx` entries on top. The concepts live in their own modules:
-`middlewares`, `identity`, `health`.
+`create_app` builds a service's app the one way all three services share;
+their `app.py` passes only what is theirs (schema, migrations, routes,
+contexts). The concepts live in their own modules: `middlewares`,
+`identity`, `health`, `routing`.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-from . import loop_probe, response_headers
-from .errors import Envelope, error_middleware
-from .health import ReadinessCheck, add_health_routes
+from . import loop_probe, migrations, response_headers, storage
+from .errors import Envelope, envelope_by_path, error_middleware
+from .health import add_health_routes, postgres_ready, redis_ready
 from .identity import VERIFIER, identity_middleware
+from .logs import configure_logging
 from .migrations import MigrationError
 from .middlewares import edge_middleware
 from .outages import dependency_down_middleware
+from .routing import Route, add_routes
 from .settings import CommonSettings, SettingsError
 from .tokens import TokenVerifier
 
 SETTINGS = web.AppKey("common_settings", CommonSettings)
+CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
 
 def create_app(
     common: CommonSettings,
     *,
-    envelope_for: Callable[[web.Request], Envelope],
-    readiness: Iterable[ReadinessCheck] = (),
+    schema: str,
+    migrations_dir: Path,
+    routes: Iterable[Route],
+    contexts: Iterable[CleanupContext] = (),
+    envelope_for: Callable[[web.Request], Envelope] = envelope_by_path,
     client_max_size: int = 1024**2,
 ) -> web.Application:
+    """A service's app, built the same way for all three.
+
+    JSON logs; the edge, error-envelope, dependency-down and identity
+    middlewares; health routes with PostgreSQL and Redis readiness; the pool,
+    a check that the schema's migrations are applied, the Redis client, then
+    `contexts` (which may use all three); and the route table.
+    """
+    configure_logging(common.service, common.log_level)
     app = web.Application(
         middlewares=[
             edge_middleware(common.service),
@@ -47,8 +61,13 @@ def create_app(
     app[SETTINGS] = common
     app[VERIFIER] = TokenVerifier(common.service, common.trusted_keys)
     response_headers.install(app, hsts=False)  # HSTS is the edge's to send
-    add_health_routes(app, list(readiness))
+    add_health_routes(app, [postgres_ready, redis_ready])
     loop_probe.install(app, common.loop_probe)
+    app.cleanup_ctx.append(storage.postgres_ctx(common))
+    app.cleanup_ctx.append(migrations.require_current(schema, migrations_dir))
+    app.cleanup_ctx.append(storage.redis_ctx(common))
+    app.cleanup_ctx.extend(contexts)
+    add_routes(app, routes)
     return app
 
 

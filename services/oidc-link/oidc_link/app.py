@@ -9,12 +9,8 @@ import aiohttp
 import httpx
 from aiohttp import web
 
-from latchkey import migrations, storage
-from latchkey.errors import envelope_by_path
-from latchkey.health import postgres_ready, redis_ready
+from latchkey import storage
 from latchkey.internal_client import ServiceClient
-from latchkey.logs import configure_logging
-from latchkey.routing import add_routes
 from latchkey.session_client import SessionClient
 from latchkey.tokens import TokenSigner
 from latchkey.web import create_app
@@ -53,14 +49,8 @@ def sso_ctx(settings: Settings):
 
 
 def init_app(settings: Settings) -> web.Application:
-    configure_logging(settings.common.service, settings.common.log_level)
+    app = create_app(settings.common, schema=SCHEMA, migrations_dir=MIGRATIONS, routes=ROUTES, contexts=[sso_ctx(settings)])
     # httpx logs every request URL at INFO; our own lines say what matters, without the noise.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    app = create_app(settings.common, envelope_for=envelope_by_path, readiness=[postgres_ready, redis_ready])
     app[SETTINGS] = settings
-    app.cleanup_ctx.append(storage.postgres_ctx(settings.common))
-    app.cleanup_ctx.append(migrations.require_current(SCHEMA, MIGRATIONS))
-    app.cleanup_ctx.append(storage.redis_ctx(settings.common))
-    app.cleanup_ctx.append(sso_ctx(settings))
-    add_routes(app, ROUTES)
     return app

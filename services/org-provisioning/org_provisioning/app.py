@@ -7,12 +7,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from latchkey import migrations, security_events, storage
-from latchkey.errors import envelope_by_path
-from latchkey.health import postgres_ready, redis_ready
+from latchkey import security_events, storage
 from latchkey.internal_client import ServiceClient
-from latchkey.logs import configure_logging
-from latchkey.routing import add_routes
 from latchkey.security import SecretBox
 from latchkey.session_client import SessionClient
 from latchkey.tokens import TokenSigner
@@ -46,17 +42,11 @@ def context_ctx(settings: Settings):
 
 
 def init_app(settings: Settings) -> web.Application:
-    configure_logging(settings.common.service, settings.common.log_level)
-    app = create_app(settings.common, envelope_for=envelope_by_path, readiness=[postgres_ready, redis_ready])
-    app[SETTINGS] = settings
-    app.cleanup_ctx.append(storage.postgres_ctx(settings.common))
-    app.cleanup_ctx.append(migrations.require_current(SCHEMA, MIGRATIONS))
-    app.cleanup_ctx.append(storage.redis_ctx(settings.common))
-    app.cleanup_ctx.append(context_ctx(settings))
-    app.cleanup_ctx.append(
-        security_events.retention_ctx(
-            lambda _app: activity.EVENTS, lambda app: app[storage.PG_POOL], retention_days=settings.event_retention_days
-        )
+    retention = security_events.retention_ctx(
+        lambda _app: activity.EVENTS, lambda app: app[storage.PG_POOL], retention_days=settings.event_retention_days
     )
-    add_routes(app, ROUTES)
+    app = create_app(
+        settings.common, schema=SCHEMA, migrations_dir=MIGRATIONS, routes=ROUTES, contexts=[context_ctx(settings), retention]
+    )
+    app[SETTINGS] = settings
     return app

@@ -7,12 +7,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 from aiohttp import web
 
-from latchkey import background, mail, migrations, security_events, storage
-from latchkey.errors import envelope_by_path
-from latchkey.health import postgres_ready, redis_ready
+from latchkey import background, mail, security_events, storage
 from latchkey.internal_client import ServiceClient
-from latchkey.logs import configure_logging
-from latchkey.routing import add_routes
 from latchkey.tokens import TokenSigner
 from latchkey.web import create_app
 
@@ -44,20 +40,21 @@ async def linked_accounts_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 def init_app(settings: Settings) -> web.Application:
-    configure_logging(settings.common.service, settings.common.log_level)
-    app = create_app(settings.common, envelope_for=envelope_by_path, readiness=[postgres_ready, redis_ready])
-    app[SETTINGS] = settings
-    app.cleanup_ctx.append(storage.postgres_ctx(settings.common))
-    app.cleanup_ctx.append(migrations.require_current(SCHEMA, MIGRATIONS))
-    app.cleanup_ctx.append(storage.redis_ctx(settings.common))
-    app.cleanup_ctx.append(context_ctx)
-    app.cleanup_ctx.append(linked_accounts_ctx)
-    app.cleanup_ctx.append(mail.drain_ctx(lambda app: app[CONTEXT].outbox))
-    app.cleanup_ctx.append(background.settle_ctx(lambda app: app[CONTEXT].background))
-    app.cleanup_ctx.append(
-        security_events.retention_ctx(
-            lambda app: app[CONTEXT].events, lambda app: app[storage.PG_POOL], retention_days=settings.event_retention_days
-        )
+    retention = security_events.retention_ctx(
+        lambda app: app[CONTEXT].events, lambda app: app[storage.PG_POOL], retention_days=settings.event_retention_days
     )
-    add_routes(app, ROUTES)
+    app = create_app(
+        settings.common,
+        schema=SCHEMA,
+        migrations_dir=MIGRATIONS,
+        routes=ROUTES,
+        contexts=[
+            context_ctx,
+            linked_accounts_ctx,
+            mail.drain_ctx(lambda app: app[CONTEXT].outbox),
+            background.settle_ctx(lambda app: app[CONTEXT].background),
+            retention,
+        ],
+    )
+    app[SETTINGS] = settings
     return app

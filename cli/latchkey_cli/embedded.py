@@ -64,6 +64,9 @@ def die_with_parent(signum: int):
     return preexec
 
 
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
     """A free port below the kernel's ephemeral range.
 
@@ -76,7 +79,9 @@ def free_port() -> int:
     high = _ephemeral_start()
     for _ in range(200):
         port = random.randrange(low, high)
-        if port_is_free(port):
+        # Never the same port twice in one process: a caller may pick several before binding any.
+        if port not in _handed_out and port_is_free(port):
+            _handed_out.add(port)
             return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:  # pragma: no cover - a crowded machine
         sock.bind(("127.0.0.1", 0))

@@ -211,11 +211,16 @@ async def test_account_keys_and_organization_pages_for_an_admin_and_for_others(s
         await check(page, "settings with a field error")
         await tab_through(page, "organization settings")
         await page.fill("#settings-form-authRedirectUrl", "https://partner.example/login")
+        self_deletion = page.locator("#settings-form-usersMayDeleteThemselves")
+        await expect(self_deletion).not_to_be_checked()  # off by default
+        await self_deletion.check()
         await page.click("#settings-form button[type=submit]")
         await expect(page.locator("#message")).to_have_text("Saved.")
         await expect(error).to_have_text("")
         saved = await org_operator.get_organization(OrgSettings.from_env(system.env), "acme")
         assert saved["authRedirectUrl"] == "https://partner.example/login"
+        await page.reload()
+        await expect(self_deletion).to_be_checked()
 
         await page.click(".tabs a >> text=Integrations")
         await page.click("#org-apikey-show")

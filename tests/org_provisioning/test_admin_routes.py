@@ -18,8 +18,8 @@ async def test_admin_reads_and_changes_settings(system, http, make_org):
     headers = as_principal(system, admin_of(org))
     async with http.get(org_url(system, SETTINGS), headers=headers) as response:
         assert response.status == 200
-        assert await response.json() == {"orgId": "acme", "name": "Acme", "authRedirectUrl": None}
-    change = {"name": "Acme Corp", "authRedirectUrl": "https://partner.example/sso?from=latchkey"}
+        assert await response.json() == {"orgId": "acme", "name": "Acme", "authRedirectUrl": None, "usersMayDeleteThemselves": False}
+    change = {"name": "Acme Corp", "authRedirectUrl": "https://partner.example/sso?from=latchkey", "usersMayDeleteThemselves": True}
     async with http.patch(org_url(system, SETTINGS), json=change, headers=headers) as response:
         assert response.status == 200
         assert await response.json() == {"orgId": "acme", **change}

@@ -58,3 +58,18 @@ async def test_operator_rotation_revokes_the_cached_key_and_the_old_key_fails(sy
     assert await credential_cache.read(redis_client, entry) is None
     assert (await verify(http, system, "acme", org["apiKey"]))[0] == 401
     assert (await verify(http, system, "acme", rotated["apiKey"]))[0] == 200
+
+
+async def test_session_reads_an_organization_by_its_id_and_only_session_may(system, http, make_org):
+    org = await make_org("acme", "Acme")
+    as_session = {"Authorization": "Bearer " + signer_of(system, "session").service_token("org-provisioning")}
+    path = f"/internal/organizations/by-id/{org['id']}"
+    async with http.get(org_url(system, path), headers=as_session) as response:
+        assert response.status == 200
+        assert await response.json() == {
+            "id": org["id"], "orgId": "acme", "name": "Acme", "authRedirectUrl": None, "usersMayDeleteThemselves": False,
+        }
+    async with http.get(org_url(system, path), headers=as_gateway(system)) as response:
+        assert response.status == 401
+    async with http.get(org_url(system, "/internal/organizations/by-id/999999"), headers=as_session) as response:
+        assert (response.status, (await response.json(content_type=None))["code"]) == (404, "organization_not_found")

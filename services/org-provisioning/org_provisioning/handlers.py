@@ -161,6 +161,12 @@ async def internal_get_organization(request: web.Request) -> web.Response:
     return web.json_response(organizations.public_view(org))
 
 
+async def internal_get_organization_by_id(request: web.Request) -> web.Response:
+    """The settings the session service acts on for an organization's user (`partnerid`)."""
+    org = await organizations.find_organization_by_id(request.app[CONTEXT].db, int(request.match_info["id"]))
+    return web.json_response({"id": org.id, **organizations.settings_view(org)})
+
+
 async def internal_exchange_refresh_token(request: web.Request) -> web.Response:
     body = await read_json_object(request)
     session, _org = await _exchange(request, body, Client.from_json(body.get("client")))

@@ -14,6 +14,10 @@ from latchkey.user_fields import EMAIL_SCHEMA, NAME_SCHEMA, PICTURE_SCHEMA, ROLE
 
 from .users import MAX_LIMIT
 
+_SELF_DELETION = (
+    "the organization's users may delete their own account (DELETE /api/1/users/me);"
+    " off (the default), only the organization deletes them"
+)
 _PROBLEM = {"content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 
 
@@ -112,11 +116,12 @@ _SCHEMAS = {
     },
     "OrganizationSettings": {
         "type": "object",
-        "required": ["orgId", "name", "authRedirectUrl"],
+        "required": ["orgId", "name", "authRedirectUrl", "usersMayDeleteThemselves"],
         "properties": {
             "orgId": {"type": "string"},
             "name": {"type": "string"},
             "authRedirectUrl": {"type": ["string", "null"], "format": "uri"},
+            "usersMayDeleteThemselves": {"type": "boolean", "description": _SELF_DELETION},
         },
     },
     "OwnOrganization": {
@@ -139,6 +144,7 @@ _SCHEMAS = {
                 "format": "uri",
                 "description": "https (http only for localhost); no user info, no fragment",
             },
+            "usersMayDeleteThemselves": {"type": "boolean", "description": _SELF_DELETION},
         },
     },
     "RefreshTokenExchange": {

@@ -17,7 +17,7 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$")
 NAME_MAX = 200
 
 # Settings fields an admin may PATCH, and nothing else.
-SETTINGS_FIELDS = ("name", "authRedirectUrl")
+SETTINGS_FIELDS = ("name", "authRedirectUrl", "usersMayDeleteThemselves")
 
 
 class OrganizationNotFound(NotFound):
@@ -44,7 +44,12 @@ def public_view(org: OrganizationRow) -> dict[str, Any]:
 
 
 def settings_view(org: OrganizationRow) -> dict[str, Any]:
-    return {"orgId": org.slug, "name": org.name, "authRedirectUrl": org.auth_redirect_url}
+    return {
+        "orgId": org.slug,
+        "name": org.name,
+        "authRedirectUrl": org.auth_redirect_url,
+        "usersMayDeleteThemselves": org.users_may_delete_themselves,
+    }
 
 
 async def create_organization(
@@ -80,6 +85,13 @@ async def find_organization(db: Executor, slug: str) -> OrganizationRow:
     return org
 
 
+async def find_organization_by_id(db: Executor, org_id: int) -> OrganizationRow:
+    org = await repository.find_organization_by_id(db, org_id)
+    if org is None:
+        raise OrganizationNotFound()
+    return org
+
+
 async def find_own_organization(db: Executor, principal: Principal) -> OrganizationRow:
     """The organization a user belongs to (their `partnerid`)."""
     org = await repository.find_organization_by_id(db, principal.org) if principal.org and not principal.is_org_key else None
@@ -89,19 +101,24 @@ async def find_own_organization(db: Executor, principal: Principal) -> Organizat
 
 
 async def change_settings(db: Executor, org: OrganizationRow, changes: object) -> OrganizationRow:
-    """Apply a PATCH of {"name", "authRedirectUrl"}; every bad field is named."""
+    """Apply a PATCH of {"name", "authRedirectUrl", "usersMayDeleteThemselves"}; every bad field is named."""
     if not isinstance(changes, dict):
         raise ValidationFailed({"body": "must be a JSON object"})
     fields = {key: "is not a setting" for key in changes if key not in SETTINGS_FIELDS}
     name = changes.get("name", org.name)
     redirect = changes.get("authRedirectUrl", org.auth_redirect_url)
+    self_deletion = changes.get("usersMayDeleteThemselves", org.users_may_delete_themselves)
     if "name" in changes and (problem := name_problem(name)):
         fields["name"] = problem
     if "authRedirectUrl" in changes and redirect is not None and (problem := auth_redirect_url_problem(redirect)):
         fields["authRedirectUrl"] = problem
+    if not isinstance(self_deletion, bool):
+        fields["usersMayDeleteThemselves"] = "must be true or false"
     if fields:
         raise ValidationFailed(fields)
-    updated = await repository.update_organization_settings(db, org_id=org.id, name=name.strip(), auth_redirect_url=redirect)
+    updated = await repository.update_organization_settings(
+        db, org_id=org.id, name=name.strip(), auth_redirect_url=redirect, users_may_delete_themselves=self_deletion
+    )
     if updated is None:
         raise OrganizationNotFound()
     return updated

@@ -10,7 +10,7 @@ import asyncpg
 # A pool in the service, a single connection in the operator CLI: both answer these calls.
 Executor = asyncpg.Pool | asyncpg.Connection
 
-_COLUMNS = "id, slug, name, auth_redirect_url, api_key_hash, api_key_sealed, created_at, updated_at"
+_COLUMNS = "id, slug, name, auth_redirect_url, users_may_delete_themselves, api_key_hash, api_key_sealed, created_at, updated_at"
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +19,7 @@ class OrganizationRow:
     slug: str
     name: str
     auth_redirect_url: str | None
+    users_may_delete_themselves: bool
     api_key_hash: str
     api_key_sealed: str
     created_at: datetime
@@ -73,14 +74,14 @@ async def replace_api_key(db: Executor, *, org_id: int, api_key_hash: str, api_k
 
 
 async def update_organization_settings(
-    db: Executor, *, org_id: int, name: str, auth_redirect_url: str | None
+    db: Executor, *, org_id: int, name: str, auth_redirect_url: str | None, users_may_delete_themselves: bool
 ) -> OrganizationRow | None:
     record = await db.fetchrow(
         f"""
-        UPDATE org.organizations SET name = $2, auth_redirect_url = $3, updated_at = now()
+        UPDATE org.organizations SET name = $2, auth_redirect_url = $3, users_may_delete_themselves = $4, updated_at = now()
         WHERE id = $1
         RETURNING {_COLUMNS}
         """,
-        org_id, name, auth_redirect_url,
+        org_id, name, auth_redirect_url, users_may_delete_themselves,
     )
     return _row(record)

@@ -32,5 +32,6 @@ ROUTES: list[Route] = [
     Route("GET", "/openapi.json", handlers.openapi_document),  # merged by the gateway into /api/openapi.json
     internal("POST", "/internal/org-keys/verify", handlers.internal_verify_org_key, "gateway"),
     internal("GET", "/internal/organizations/{orgId}", handlers.internal_get_organization, "gateway"),
+    internal("GET", r"/internal/organizations/by-id/{id:\d{1,18}}", handlers.internal_get_organization_by_id, "session"),
     internal("POST", "/internal/refresh-tokens/exchange", handlers.internal_exchange_refresh_token, "gateway"),
 ]

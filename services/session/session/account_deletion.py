@@ -7,11 +7,15 @@ every session and cached credential ends at once. The email is free to
 register again afterwards.
 
 A user provisioned by an organization (one with a `userName`) belongs to that
-organization, which deletes it through its own deprovision route.
+organization, which deletes it through its own deprovision route, unless the
+organization's `usersMayDeleteThemselves` setting lets its users do it here
+(org-provisioning owns the setting and is asked each time: a change applies at
+once, and an org-provisioning that is down is a 503 that deletes nothing).
 
 With two-factor on, the password alone is not enough: a fresh code (or an
 unused recovery code) is asked too, counted towards the same lockout, so a
-stolen session plus a phished password cannot erase the account.
+stolen session plus a phished password cannot erase the account. A provisioned
+user who never had a password confirms with the code alone.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from latchkey.security_events import Client
 from . import mfa, repository, security_log
 from .account import current_user
 from .context import Context
-from .linked_accounts import LinkedAccounts
+from .peers import Peers
 from .reauthentication import confirm_password
 from .users import end_everything
 
@@ -39,7 +43,7 @@ class ManagedByOrganization(Forbidden):
 
 async def delete_own_account(
     ctx: Context,
-    linked_accounts: LinkedAccounts,
+    peers: Peers,
     userid: int,
     *,
     password: object,
@@ -48,12 +52,13 @@ async def delete_own_account(
     method: str | None,
 ) -> None:
     user = await current_user(ctx, userid)
-    if user.user_name is not None:
-        raise ManagedByOrganization()
+    if user.user_name is not None and user.partnerid is not None:
+        if not await peers.organizations.users_may_delete_themselves(user.partnerid):
+            raise ManagedByOrganization()
     await confirm_password(ctx, user, password, address=client.address)
     if await mfa.second_factor_due(ctx, user.userid):
         await _confirm_second_factor(ctx, user.userid, user.email, code, address=client.address)
-    removed_links = await linked_accounts.forget(user.userid)
+    removed_links = await peers.linked_accounts.forget(user.userid)
     async with ctx.db.acquire() as conn, conn.transaction():
         await repository.delete_user(conn, user.userid)
         # The account's security log stays for its retention (rows name the user id, never the email);

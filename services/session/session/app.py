@@ -14,8 +14,8 @@ from latchkey.web import create_app
 
 from . import MIGRATIONS, SCHEMA, SERVICE
 from .context import build_context
-from .keys import CONTEXT, LINKED_ACCOUNTS, SETTINGS
-from .linked_accounts import LinkedAccounts
+from .keys import CONTEXT, PEERS, SETTINGS
+from .peers import LinkedAccounts, Organizations, Peers
 from .routes import ROUTES
 from .settings import Settings
 
@@ -29,13 +29,19 @@ async def context_ctx(app: web.Application) -> AsyncIterator[None]:
         app[CONTEXT].passwords.close()
 
 
-async def linked_accounts_ctx(app: web.Application) -> AsyncIterator[None]:
-    """One pooled client to oidc-link's internal API, signed as this service."""
+async def peers_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Clients to oidc-link's and org-provisioning's internal APIs over one pool, signed as this service."""
     settings = app[SETTINGS]
     async with aiohttp.ClientSession() as http:
         signer = TokenSigner(SERVICE, settings.common.signing_key)
-        client = ServiceClient(http, signer, "oidc-link", settings.oidc_link_urls, timeout=settings.common.dependency_timeout)
-        app[LINKED_ACCOUNTS] = LinkedAccounts(client)
+
+        def client(service: str, urls: tuple[str, ...]) -> ServiceClient:
+            return ServiceClient(http, signer, service, urls, timeout=settings.common.dependency_timeout)
+
+        app[PEERS] = Peers(
+            linked_accounts=LinkedAccounts(client("oidc-link", settings.oidc_link_urls)),
+            organizations=Organizations(client("org-provisioning", settings.org_provisioning_urls)),
+        )
         yield
 
 
@@ -50,7 +56,7 @@ def init_app(settings: Settings) -> web.Application:
         routes=ROUTES,
         contexts=[
             context_ctx,
-            linked_accounts_ctx,
+            peers_ctx,
             mail.drain_ctx(lambda app: app[CONTEXT].outbox),
             background.settle_ctx(lambda app: app[CONTEXT].background),
             retention,

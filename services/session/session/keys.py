@@ -3,9 +3,9 @@
 from aiohttp import web
 
 from .context import Context
-from .linked_accounts import LinkedAccounts
+from .peers import Peers
 from .settings import Settings
 
 SETTINGS = web.AppKey("session_settings", Settings)
 CONTEXT = web.AppKey("session_context", Context)
-LINKED_ACCOUNTS = web.AppKey("session_linked_accounts", LinkedAccounts)
+PEERS = web.AppKey("session_peers", Peers)

@@ -10,7 +10,7 @@ from latchkey.security_events import Client
 
 from . import account, account_deletion, email_change, profile, signup
 from .inputs import ok, strings, user_principal
-from .keys import CONTEXT, LINKED_ACCOUNTS
+from .keys import CONTEXT, PEERS
 from .users import account_user
 
 
@@ -50,7 +50,7 @@ async def delete_account(request: web.Request) -> web.Response:
     body = await read_json_object(request, form=True)
     ctx = request.app[CONTEXT]
     await account_deletion.delete_own_account(
-        ctx, request.app[LINKED_ACCOUNTS], userid, password=body.get("password"), code=body.get("code"),
+        ctx, request.app[PEERS], userid, password=body.get("password"), code=body.get("code"),
         client=Client.of(request), method=account.method_of(principal),
     )
     response = ok({"deleted": True})

@@ -97,9 +97,12 @@ PATHS: dict[str, Any] = {
                 "200": _ok({"type": "object", "properties": {"deleted": {"const": True}}}),
                 "400": _error("`validation_failed`: `password` missing or wrong, or (two-factor on) `code` missing or wrong."),
                 **_NO_API_KEYS,
-                "403": _error("`forbidden_auth_method` (API key), or `managed_by_organization`: the organization deletes this user."),
+                "403": _error(
+                    "`forbidden_auth_method` (API key), or `managed_by_organization`: the organization deletes this user"
+                    " (unless its `usersMayDeleteThemselves` setting is on)."
+                ),
                 "429": _error("`rate_limited`: too many wrong passwords."),
-                "503": _error("`service_unavailable`: the account links could not be removed; nothing was deleted."),
+                "503": _error("`service_unavailable`: oidc-link or org-provisioning did not answer; nothing was deleted."),
             },
         },
     },

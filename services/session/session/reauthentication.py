@@ -13,6 +13,8 @@ from .repository import UserRecord
 
 
 async def confirm_password(ctx: Context, user: UserRecord, password: object, *, address: str | None, field: str = "password") -> None:
+    if user.password_hash is None:  # provisioned without one: no guess can match, so say what to do instead
+        raise ValidationFailed({field: "is not set on this account: choose one with 'Forgot password' first"})
     if not isinstance(password, str) or not password:
         raise ValidationFailed({field: "is required"})
     attempt = await ctx.limiter.reserve(user.email, address) if user.email else ctx.limiter.uncounted()

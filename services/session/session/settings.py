@@ -28,6 +28,7 @@ class Settings:
     login_max_failures_per_address: int
     login_lockout_seconds: int
     oidc_link_urls: tuple[str, ...]  # asked to remove a deleted account's links
+    org_provisioning_urls: tuple[str, ...]  # asked whether an organization lets its users delete themselves
     # two-factor (docs/api.md §8): how long the password step's mfaToken lives, the name authenticator apps show,
     # and whether an organization handoff or OIDC sign-in must also pass the second factor (off: they vouch)
     mfa_token_ttl: int
@@ -63,6 +64,7 @@ class Settings:
             login_max_failures_per_address=env.int("LOGIN_MAX_FAILURES_PER_ADDRESS", max_failures * 4, minimum=1),
             login_lockout_seconds=env.int("LOGIN_LOCKOUT_SECONDS", 300, minimum=1),
             oidc_link_urls=env.url_list("OIDC_LINK_URLS", "http://127.0.0.1:8083"),
+            org_provisioning_urls=env.url_list("ORG_PROVISIONING_URLS", "http://127.0.0.1:8082"),
             mfa_token_ttl=env.int("MFA_TOKEN_TTL", 300, minimum=1),
             totp_issuer=env.str("TOTP_ISSUER", "Latchkey"),
             mfa_required_for_handoff=env.bool("MFA_REQUIRED_FOR_HANDOFF", False),

@@ -69,6 +69,9 @@
       if (result.ok && Latchkey.payload(result).email) {
         document.getElementById("delete-email").textContent = Latchkey.payload(result).email;
       }
+      // With two-factor sign-in on, deletion asks for a fresh code too.
+      const mfa = await Latchkey.api("GET", "/api/1/users/me/mfa");
+      document.getElementById("delete-code-field").hidden = !(mfa.ok && Latchkey.payload(mfa).totp.enabled);
     })();
 
     document.getElementById("delete-open").addEventListener("click", () => {
@@ -82,7 +85,9 @@
       event.preventDefault();
       const button = document.getElementById("delete-confirm");
       button.disabled = true;
-      const result = await Latchkey.api("DELETE", "/api/1/users/me", { password: form.elements.password.value });
+      const body = { password: form.elements.password.value };
+      if (!document.getElementById("delete-code-field").hidden) body.code = form.elements.code.value.trim();
+      const result = await Latchkey.api("DELETE", "/api/1/users/me", body);
       button.disabled = false;
       if (result.status === 401) return Latchkey.signInAgain();
       if (!result.ok) return showProblem(problemText(result));

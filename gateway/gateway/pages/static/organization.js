@@ -5,7 +5,11 @@
 (() => {
   const orgId = document.getElementById("page").dataset.orgId;
   const base = "/api/organization/" + encodeURIComponent(orgId);
-  const labels = { name: "Name", authRedirectUrl: "The sign-in page address" };
+  const labels = {
+    name: "Name",
+    authRedirectUrl: "The sign-in page address",
+    usersMayDeleteThemselves: "Users may delete their own account",
+  };
 
   function refused(result) {
     document.getElementById("org-loading").hidden = true;
@@ -37,6 +41,7 @@
       if (!settings) return;
       form.elements.name.value = settings.name || "";
       form.elements.authRedirectUrl.value = settings.authRedirectUrl || "";
+      form.elements.usersMayDeleteThemselves.checked = settings.usersMayDeleteThemselves === true;
       form.hidden = false;
     });
     form.addEventListener("submit", async (event) => {
@@ -47,6 +52,7 @@
       const result = await Latchkey.api("PATCH", base + "/settings", {
         name: form.elements.name.value,
         authRedirectUrl: form.elements.authRedirectUrl.value.trim() || null,
+        usersMayDeleteThemselves: form.elements.usersMayDeleteThemselves.checked,
       });
       done();
       if (result.status === 401) return Latchkey.signInAgain();

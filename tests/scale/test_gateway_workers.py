@@ -74,3 +74,20 @@ async def test_two_workers_share_the_port_survive_a_crash_and_stop_on_sigterm(ba
                 child.kill()
             gateway.kill()
             gateway.wait()
+
+
+async def test_a_served_process_has_the_same_http_limits_as_the_tests_in_process(base_env):
+    """A 20 KiB request line (a long percent-encoded return_to) reaches the app, and no connection logs a fallback."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    gateway = start_gateway(base_env, port, workers=1)
+    try:
+        await eventually(lambda: listeners(psutil.Process(gateway.pid), port) or any(
+            listeners(child, port) for child in psutil.Process(gateway.pid).children()))
+        async with aiohttp.ClientSession() as http:
+            async with http.get(url + "/healthz", params={"pad": "a" * 20_000}) as response:
+                assert response.status == 200  # aiohttp's default 8 KiB line limit would answer a bare 400
+    finally:
+        gateway.send_signal(signal.SIGTERM)
+        output, _ = gateway.communicate(timeout=15)
+    assert b"Failed to create request handler" not in output

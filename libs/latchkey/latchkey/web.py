@@ -9,6 +9,7 @@ contexts). The concepts live in their own modules: `middlewares`,
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -77,8 +78,21 @@ def create_app(
 HTTP_LIMITS = {"max_line_size": 32 * 1024, "max_field_size": 32 * 1024}
 
 
+async def _freeze_startup_heap(_app: web.Application) -> None:
+    """Keep what start-up built (modules, route tables, pools) out of every later garbage collection.
+
+    A full collection walks every tracked object; with the start-up heap in it, the gateway's took
+    several milliseconds, often enough at load to be a visible share of its p99. `gc.freeze()` moves
+    those objects to a generation the collector never walks; they are not freed, which they would
+    not be anyway (they live as long as the process).
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def run(app: web.Application, host: str, port: int, *, reuse_port: bool = False) -> None:
     """Serve until SIGINT/SIGTERM, on uvloop where available (`reuse_port`: one of several workers on the port)."""
+    app.on_startup.append(_freeze_startup_heap)  # after every context: the app is whole by then
     try:
         import uvloop
 
@@ -89,7 +103,7 @@ def run(app: web.Application, host: str, port: int, *, reuse_port: bool = False)
     asyncio.set_event_loop(loop)
     web.run_app(
         app, host=host, port=port, access_log=None, print=None, loop=loop, shutdown_timeout=5,
-        reuse_port=reuse_port or None, handler_args=HTTP_LIMITS,
+        reuse_port=reuse_port or None, **HTTP_LIMITS,
     )
 
 

@@ -184,7 +184,7 @@ def main() -> None:
     runner, env = bench_run.start_stack(tmp, {"LOG_LEVEL": options.log_level, "GATEWAY_WORKERS": "1"})
     try:
         creds = asyncio.run(bench_run.prepare(env))
-        pids = {name: process.pid for name, process in runner.children}
+        pids = {child.name: child.process.pid for child in runner.children}
         databases = {"postgres": runner.postgres.process.pid} if runner.postgres else {}
         redis = {"redis": runner.redis.process.pid} if runner.redis else {}
         session, oidc, gateway = env["SESSION_URLS"].split(",")[0], env["OIDC_LINK_URLS"].split(",")[0], env["PUBLIC_URL"]

@@ -180,7 +180,7 @@ def main() -> None:
         cookie = {"Cookie": "sesskey=" + creds["sesskey"]}
         basic = {"Authorization": "Basic " + base64.b64encode(f"{run.EMAIL}:{run.PASSWORD}".encode()).decode()}
 
-        gateway_pid = next(process.pid for name, process in stack.children if name == "gateway")
+        gateway_pid = next(child.process.pid for child in stack.children if child.name == "gateway")
 
         def measure(name: str, url: str, headers: dict[str, str] | None = None) -> float:
             cpu_before = cpu_seconds(gateway_pid)

@@ -41,7 +41,8 @@ async def check_password(
     # A locked-out attempt is not logged: it costs nothing to repeat, and would flood the user's log.
     attempt = await ctx.limiter.reserve(email, address)
     async with attempt:
-        user = same_email(await repository.find_user_by_email(ctx.db, email), email)
+        user, factor_due = await repository.find_user_signing_in(ctx.db, email) or (None, False)
+        user = same_email(user, email)
         matches = await ctx.passwords.verify(user.password_hash if user else None, password)
     if user is None or not matches or user.disabled:
         log.info("password rejected", extra={"fields": {"email": short_fingerprint(email.strip().lower())}})
@@ -55,8 +56,6 @@ async def check_password(
         await security_log.record(ctx, security_log.LOGIN_FAILED, user, client=client, method=method,
                                   detail={"reason": "email_not_verified"})
         raise EmailNotVerified()
-    async with attempt:
-        factor_due = await mfa.second_factor_due(ctx, user.userid)
     if factor_due:
         # Only this attempt's place is given back: a right password alone must not forgive the wrong
         # second-step codes counted against this email, or the password would buy endless code guesses.

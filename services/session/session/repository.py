@@ -86,6 +86,24 @@ async def find_user_by_email(db: Db, email: str) -> UserRecord | None:
     return _user(await db.fetchrow(f"SELECT {_COLUMNS} FROM session.users WHERE lower(email) = lower($1)", email))
 
 
+async def find_user_signing_in(db: Db, email: str) -> tuple[UserRecord, bool] | None:
+    """The user of this email and whether their second factor is on: the password step's one read."""
+    row = await db.fetchrow(
+        f"""
+        SELECT {_COLUMNS}, EXISTS (
+            SELECT 1 FROM session.totp_factors AS t WHERE t.userid = u.userid AND t.confirmed_at IS NOT NULL
+        ) AS second_factor_on
+        FROM session.users AS u WHERE lower(email) = lower($1)
+        """,
+        email,
+    )
+    if row is None:
+        return None
+    fields = dict(row)
+    second_factor_on = fields.pop("second_factor_on")
+    return UserRecord(**fields), second_factor_on
+
+
 async def find_user_by_api_key_hash(db: Db, api_key_hash: str) -> UserRecord | None:
     return _user(await db.fetchrow(f"SELECT {_COLUMNS} FROM session.users WHERE api_key_hash = $1", api_key_hash))
 

@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
 import shutil
 import subprocess
 import sys
@@ -39,6 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import compare  # noqa: E402
+import cpu  # noqa: E402
 import h2load  # noqa: E402
 
 ME = "/api/1/users/me"
@@ -59,27 +58,6 @@ PARTS = (
     ("latchkey middlewares, handler, domain code", ("latchkey/", "session/")),
     ("aiohttp HTTP (parsing, writing, the loop's C side)", ("aiohttp/", "multidict/", "yarl/")),
 )
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process (all its threads), in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    """CPU of a process and its children (PostgreSQL runs a backend process per connection)."""
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(entry.name) == pid or int(fields[1]) == pid:
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
 
 
 def gc_seconds(metrics_url: str) -> float | None:
@@ -104,16 +82,16 @@ def cost(name: str, url: str, headers: dict[str, str], pid: int, requests: int, 
     """CPU ms per request of `pid` (and of `others`, e.g. PostgreSQL) over `requests` requests."""
     h2load.run(url, headers=headers, requests=min(500, requests), connections=4)  # warm: pools, caches, statement cache
     gc_before = gc_seconds(metrics_url) if metrics_url else None
-    before = cpu_seconds(pid)
-    others_before = {other: tree_cpu_seconds(p) for other, p in others.items()}
+    before = cpu.process_seconds(pid)
+    others_before = {other: cpu.tree_seconds(p) for other, p in others.items()}
     run = h2load.run(url, headers=headers, requests=requests, connections=4)
-    used = cpu_seconds(pid) - before
+    used = cpu.process_seconds(pid) - before
     if run.failures:
         raise SystemExit(f"bench: {name}: {run.failures} failed requests")
     answered = len(run.latencies_ms)
     figures = {"name": name, "requests": answered, "cpu_ms_per_request": round(used * 1000 / answered, 4)}
     for other, p in others.items():
-        figures[f"{other}_cpu_ms_per_request"] = round((tree_cpu_seconds(p) - others_before[other]) * 1000 / answered, 4)
+        figures[f"{other}_cpu_ms_per_request"] = round((cpu.tree_seconds(p) - others_before[other]) * 1000 / answered, 4)
     gc_after = gc_seconds(metrics_url) if metrics_url else None
     if gc_before is not None and gc_after is not None:
         figures["gc_ms_per_request"] = round((gc_after - gc_before) * 1000 / answered, 4)

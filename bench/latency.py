@@ -19,7 +19,6 @@ issue 16 end the output, one verdict per line.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import subprocess
 import sys

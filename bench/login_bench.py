@@ -32,6 +32,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import cpu  # noqa: E402
+
 EMAIL = "bench{}@example.com"
 # One user per concurrent worker: many people signing in at once, as in real
 # traffic (the lockout reserves a place per attempt, so more concurrent logins
@@ -39,27 +42,6 @@ EMAIL = "bench{}@example.com"
 USERS = 16
 PASSWORD = "bench password 123"
 RAW_WORKERS = 2
-
-
-def _cpu_seconds(root_pids: list[int]) -> float | None:
-    """User + system CPU of these processes and all their descendants, from /proc (None elsewhere)."""
-    proc = Path("/proc")
-    if not (proc / "self" / "stat").exists():
-        return None
-    stats: dict[int, tuple[int, int]] = {}
-    for entry in proc.iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))  # ppid, utime + stime
-    wanted, grew = set(root_pids), True
-    while grew:
-        children = {pid for pid, (ppid, _) in stats.items() if ppid in wanted} - wanted
-        wanted |= children
-        grew = bool(children)
-    return sum(stats[pid][1] for pid in wanted if pid in stats) / os.sysconf("SC_CLK_TCK")
 
 
 def raw_hashes_per_second(time_cost: int, memory_kib: int, parallelism: int, seconds: float) -> tuple[float, float]:
@@ -162,9 +144,9 @@ def run(seconds: float, concurrency: int, rounds: int, profile_to: Path | None =
             )
             raw_rates.append(rate)
             hash_cpu.append(cpu_per_hash)
-            cpu_before = [_cpu_seconds([pid]) for pid in servers]
+            cpu_before = [cpu.tree_seconds(pid) for pid in servers]
             load = logins_per_second(login_url, seconds / rounds, concurrency)
-            cpu_after = [_cpu_seconds([pid]) for pid in servers]
+            cpu_after = [cpu.tree_seconds(pid) for pid in servers]
             if None not in cpu_before and None not in cpu_after:
                 used = [after - before for before, after in zip(cpu_before, cpu_after)] + [load["cpu"]]
                 login_cpu += sum(used)
@@ -174,7 +156,6 @@ def run(seconds: float, concurrency: int, rounds: int, profile_to: Path | None =
             login_seconds += load["seconds"]
             errors += load["errors"]
         if profile_to is not None:
-            sys.path.insert(0, str(Path(__file__).resolve().parent))
             import cost
 
             parts = cost.record(service.pid, profile_to, lambda: logins_per_second(login_url, seconds / rounds, concurrency))

@@ -36,6 +36,7 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import cpu  # noqa: E402
 import load  # noqa: E402
 import run  # noqa: E402
 
@@ -113,22 +114,6 @@ http {{
 """
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its direct children (a gateway running several workers)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(entry.name) == pid or int(fields[1]) == pid:
-            total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
-
-
 def wait_for(url: str, seconds: float = 15) -> None:
     async def probe() -> None:
         deadline = time.monotonic() + seconds
@@ -183,13 +168,13 @@ def main() -> None:
         gateway_pid = next(child.process.pid for child in stack.children if child.name == "gateway")
 
         def measure(name: str, url: str, headers: dict[str, str] | None = None) -> float:
-            cpu_before = cpu_seconds(gateway_pid)
+            cpu_before = cpu.tree_seconds(gateway_pid)
             result = load.wrk(url, seconds=seconds, headers=headers)
             if result.non_2xx or result.socket_errors:
                 raise SystemExit(f"bench: {name}: {result.non_2xx} non-2xx, {result.socket_errors} socket errors")
             figures[name] = result.rps
             # The gateway's own CPU per request: steadier than req/s when other work shares the machine.
-            gateway_cpu[name] = (cpu_seconds(gateway_pid) - cpu_before) / (result.rps * seconds) * 1e6
+            gateway_cpu[name] = (cpu.tree_seconds(gateway_pid) - cpu_before) / (result.rps * seconds) * 1e6
             return result.rps
 
         measure("device API direct", f"http://127.0.0.1:{app_port}/plans")
@@ -222,8 +207,8 @@ def main() -> None:
     ]
     print(f"\n{'scenario':<46} {'req/s':>10} {'gateway CPU µs/req':>20}")
     for name, value in figures.items():
-        cpu = f"{gateway_cpu[name]:.0f}" if name in gateway_cpu and "direct" not in name and name != "nginx -> device API" else ""
-        print(f"{name:<46} {value:>10.0f} {cpu:>20}")
+        cpu_text = f"{gateway_cpu[name]:.0f}" if name in gateway_cpu and "direct" not in name and name != "nginx -> device API" else ""
+        print(f"{name:<46} {value:>10.0f} {cpu_text:>20}")
     print(f"\n{'ratio / figure':<46} {'value':>8} {'target':>8}")
     for name, value, target in rows:
         print(f"{name:<46} {value:>8.2f} {target:>8}")

@@ -19,7 +19,7 @@ from latchkey.errors import BadRequest, ValidationFailed
 from latchkey.security_events import Client
 from latchkey.user_fields import email_problem
 
-from . import lifecycle_mails, repository, security_log
+from . import mails, repository, security_log
 from .account import current_user
 from .account_deletion import ManagedByOrganization
 from .context import Context
@@ -53,9 +53,9 @@ async def request_change(
     )
     public_url = ctx.settings.common.public_url
     ttl = ctx.email_change_tokens.ttl
-    await ctx.outbox.put(lifecycle_mails.email_change_confirmation(to=new_email, public_url=public_url, token=token, ttl=ttl))
+    await ctx.outbox.put(mails.email_change_confirmation(to=new_email, public_url=public_url, token=token, ttl=ttl))
     if user.email:
-        await ctx.outbox.put(lifecycle_mails.email_change_notice(to=user.email, public_url=public_url, new_email=new_email))
+        await ctx.outbox.put(mails.email_change_notice(to=user.email, public_url=public_url, new_email=new_email))
     await security_log.record(ctx, security_log.EMAIL_CHANGE_REQUESTED, user, client=client, method=method)
 
 

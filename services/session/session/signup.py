@@ -17,7 +17,7 @@ from latchkey.security import keyed_hash, short_fingerprint
 from latchkey.security_events import Client
 from latchkey.user_fields import email_problem, name_problem
 
-from . import email_verification, lifecycle_mails, security_log
+from . import email_verification, mails, security_log
 from .context import Context
 from .passwords import check_new_password
 from .users import create_user
@@ -71,4 +71,4 @@ async def _welcome(ctx: Context, user, client: Client) -> None:
 
 
 async def _tell_owner(ctx: Context, email: str) -> None:
-    await ctx.outbox.put(lifecycle_mails.signup_on_taken_email(to=email, public_url=ctx.settings.common.public_url))
+    await ctx.outbox.put(mails.signup_on_taken_email(to=email, public_url=ctx.settings.common.public_url))

@@ -8,6 +8,7 @@ to know which.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -17,7 +18,10 @@ from aiohttp import web
 from .redis_client import RedisClient, open_redis
 from .settings import CommonSettings
 
-__all__ = ["PG_POOL", "REDIS", "RedisClient", "open_redis", "open_redis_for", "postgres_options", "postgres_ctx", "redis_ctx"]
+__all__ = [
+    "PG_POOL", "REDIS", "FairPool", "RedisClient", "fair_pool", "open_redis", "open_redis_for", "postgres_options",
+    "postgres_ctx", "redis_ctx",
+]
 
 PG_POOL = web.AppKey("pg_pool", asyncpg.Pool)
 REDIS = web.AppKey("redis", RedisClient)  # type: ignore[arg-type]  # a union: one node or a cluster
@@ -45,9 +49,54 @@ async def keep_session_state(_conn: asyncpg.Connection) -> None:
     """
 
 
+class FairPool(asyncpg.Pool):
+    """asyncpg's pool, lending connections in the order they were asked for.
+
+    asyncpg keeps idle connections in an asyncio queue that lets a newcomer take a
+    connection released for a request already waiting, which then waits again. With
+    more requests in flight than connections, a request could wait seconds while later
+    ones passed it: direct `/users/me` with 32 clients and 10 connections had a p99 of
+    0.4-1.1 s and requests past 2 s; in the same bench with this pool, 12-13 ms. A
+    request first takes a turn from a FIFO semaphore as large as the pool (Python's
+    semaphore lets nobody pass a waiter), so whoever holds a turn finds a connection.
+    """
+
+    def __init__(self, *args: Any, max_size: int, **kwargs: Any) -> None:
+        super().__init__(*args, max_size=max_size, **kwargs)
+        self._turns = asyncio.Semaphore(max_size)
+        self._lent: set[int] = set()  # ids of the proxies lent under a turn; each gives its turn back once
+
+    async def _acquire(self, timeout: float | None) -> Any:
+        async with asyncio.timeout(timeout):
+            await self._turns.acquire()
+            try:
+                connection = await super()._acquire(None)
+            except BaseException:
+                self._turns.release()
+                raise
+        self._lent.add(id(connection))
+        return connection
+
+    async def release(self, connection: Any, *, timeout: float | None = None) -> None:
+        try:
+            await super().release(connection, timeout=timeout)
+        finally:
+            if id(connection) in self._lent:
+                self._lent.discard(id(connection))
+                self._turns.release()
+
+
+def fair_pool(dsn: str, *, min_size: int, max_size: int, **options: Any) -> FairPool:
+    """A FairPool with `asyncpg.create_pool`'s defaults for the rest (which builds only its own class); await it."""
+    return FairPool(
+        dsn, min_size=min_size, max_size=max_size, max_queries=50_000, max_inactive_connection_lifetime=300.0,
+        loop=None, connection_class=asyncpg.Connection, record_class=asyncpg.Record, **options,
+    )
+
+
 def postgres_ctx(common: CommonSettings, *, min_size: int = 2, max_size: int = 10) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        pool = await asyncpg.create_pool(
+        pool = await fair_pool(
             common.database_url,
             min_size=min_size,
             max_size=max_size,

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from latchkey.client_address import resolved
 from latchkey.errors import CsrfRejected, Forbidden, ForbiddenAuthMethod, Unauthenticated
+from latchkey.security_events import Client
 
 from .authentication import Authentication, Authenticator
 from .credentials import Credential
@@ -47,10 +48,11 @@ async def admit(
     path_params: Mapping[str, str],
 ) -> Authentication | None:
     """The one decision of the proxy and of /auth/verify: who is calling, and may they call this route."""
+    client = Client.of_values(resolved(request), request.headers.get("User-Agent"))
     if policy.access is Access.PUBLIC:
-        auth = await authenticator.attempt(credentials, resolved(request))
+        auth = await authenticator.attempt(credentials, client)
     else:
-        auth = await authenticator.authenticate(credentials, resolved(request))
+        auth = await authenticator.authenticate(credentials, client)
     return authorize(policy, auth, request, trusted_origins, path_params)
 
 

@@ -31,6 +31,7 @@ from latchkey.internal_client import ServiceClient
 from latchkey.redis_client import UNAVAILABLE as REDIS_UNAVAILABLE
 from latchkey.redis_client import RedisClient
 from latchkey.security import short_fingerprint
+from latchkey.security_events import Client
 from latchkey.session_client import DirectoryUser, SessionClient
 from latchkey.tokens import Principal
 from session.sessions import SessionStore
@@ -40,6 +41,7 @@ from .credentials import Credential, Kind
 from .inflight import InFlight
 
 log = logging.getLogger("gateway.authentication")
+NO_CLIENT = Client()
 
 # Answers of an owner that mean "this credential is wrong", as opposed to "try later".
 _REFUSALS = (BadRequest, Unauthenticated, Forbidden, NotFound)
@@ -69,10 +71,11 @@ class Authenticator:
         self._hmac_key = cache_hmac_key
         self._in_flight: InFlight[Principal] = InFlight()
 
-    async def authenticate(self, credentials: tuple[Credential, ...], address: str | None = None) -> Authentication | None:
+    async def authenticate(self, credentials: tuple[Credential, ...], client: Client = NO_CLIENT) -> Authentication | None:
         """The one principal all credentials name; any wrong credential is a 401, never a fallback.
 
-        `address` is the client's: a Basic password check counts towards its lockout.
+        `client` is the caller's address and user agent: a Basic password check counts towards the
+        address's lockout, and a refused one names both in the user's security log.
         """
         if not credentials:
             return None
@@ -84,7 +87,7 @@ class Authenticator:
             if identity in seen:
                 continue
             seen.add(identity)
-            principal = await self._verified(credential, address)
+            principal = await self._verified(credential, client)
             if first is None:
                 first = principal
             elif principal.sub != first.sub:
@@ -94,7 +97,7 @@ class Authenticator:
         assert first is not None
         return Authentication(first, all(c.is_cookie for c in credentials), org_slug)
 
-    async def attempt(self, credentials: tuple[Credential, ...], address: str | None = None) -> Authentication | None:
+    async def attempt(self, credentials: tuple[Credential, ...], client: Client = NO_CLIENT) -> Authentication | None:
         """For public routes: like `authenticate`, but a bad *cookie* alone means anonymous.
 
         A browser cannot drop an HttpOnly cookie that went stale, and the route needs
@@ -102,18 +105,18 @@ class Authenticator:
         it. Credentials the client chose to send (header, query, body) stay strict.
         """
         try:
-            return await self.authenticate(credentials, address)
+            return await self.authenticate(credentials, client)
         except LatchkeyError:
             explicit = tuple(c for c in credentials if not c.is_cookie)
             if not explicit:
                 return None
             if len(explicit) == len(credentials):
                 raise
-        return await self.authenticate(explicit, address)
+        return await self.authenticate(explicit, client)
 
-    async def _verified(self, credential: Credential, address: str | None) -> Principal:
+    async def _verified(self, credential: Credential, client: Client) -> Principal:
         try:
-            return await self.principal_for(credential, address)
+            return await self.principal_for(credential, client)
         except REDIS_UNAVAILABLE:
             raise ServiceUnavailable("The credential store is unavailable.") from None
         except LatchkeyError as error:
@@ -125,24 +128,24 @@ class Authenticator:
                 )
             raise
 
-    async def principal_for(self, credential: Credential, address: str | None = None) -> Principal:
+    async def principal_for(self, credential: Credential, client: Client = NO_CLIENT) -> Principal:
         if credential.kind is Kind.SESSION:
             return (await self._sessions.touch(credential.secret)).principal()
         if credential.kind is Kind.BASIC:
-            return await self._basic(credential.name or "", credential.secret, address)
+            return await self._basic(credential.name or "", credential.secret, client)
         if credential.kind is Kind.API_KEY:
             return await self._api_key(credential.secret)
         return await self._org_key(credential.name or "", credential.secret)
 
-    async def _basic(self, email: str, password: str, address: str | None) -> Principal:
+    async def _basic(self, email: str, password: str, client: Client) -> Principal:
         cached = await credential_cache.read_basic(self._redis, self._hmac_key, email, password)
         if cached is not None:
             return Principal.from_claims(cached)
         entry = credential_cache.basic_entry(self._hmac_key, email, password)
-        return await self._in_flight.run(entry, lambda: self._verify_basic(entry, email, password, address))
+        return await self._in_flight.run(entry, lambda: self._verify_basic(entry, email, password, client))
 
-    async def _verify_basic(self, entry: str, email: str, password: str, address: str | None) -> Principal:
-        verified = await _verdict(self._session_client.verify_password(email, password, address=address))
+    async def _verify_basic(self, entry: str, email: str, password: str, client: Client) -> Principal:
+        verified = await _verdict(self._session_client.verify_password(email, password, client=client))
         principal = _user_principal(verified.user, "basic")
         await credential_cache.write(self._redis, entry, {**principal.claims(), "cv": verified.credential_version})
         return principal

@@ -87,6 +87,16 @@ async def test_each_account_action_is_logged_once_with_who_where_and_how(mail_sy
         assert secret not in rows
 
 
+async def test_a_refused_basic_password_is_logged_with_where_it_came_from(mail_system, api):
+    g = mail_system.gateway
+    await create_user(mail_system)
+    status, _ = await _call(api, "GET", g + "/api/1/users/me", headers={**basic("ada@example.com", "wrong guess!"), "User-Agent": UA})
+    assert status == 401
+    events = await _all_events(api, g + "/api/1/users/me/events", basic("ada@example.com", PASSWORD))
+    failed = next(e for e in events if e["event"] == "login.failed")
+    assert (failed["method"], failed["ip"], failed["userAgent"]) == ("basic", "127.0.0.1", "Firefox on Linux")
+
+
 async def test_organization_activity_is_logged_for_its_admins_only(mail_system, api, db):
     g = mail_system.gateway
     org = await create_organization(mail_system, "acme", None)

@@ -57,7 +57,7 @@ async def test_basic_checks_count_towards_the_client_address_the_gateway_names(s
     url = system.urls["session"] + "/internal/auth/password"
     headers = service_auth(system, "gateway")
     for i in range(3):
-        body = {"email": f"guess{i}@example.com", "password": "x" * 8, "address": "203.0.113.9"}
+        body = {"email": f"guess{i}@example.com", "password": "x" * 8, "client": {"address": "203.0.113.9"}}
         assert await _post(http, url, body, headers) == 401
-    assert await _post(http, url, {"email": "ada@example.com", "password": PASSWORD, "address": "203.0.113.9"}, headers) == 429
-    assert await _post(http, url, {"email": "ada@example.com", "password": PASSWORD, "address": "198.51.100.7"}, headers) == 200
+    assert await _post(http, url, {"email": "ada@example.com", "password": PASSWORD, "client": {"address": "203.0.113.9"}}, headers) == 429
+    assert await _post(http, url, {"email": "ada@example.com", "password": PASSWORD, "client": {"address": "198.51.100.7"}}, headers) == 200

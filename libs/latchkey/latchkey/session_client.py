@@ -90,9 +90,9 @@ class SessionClient:
 
     # --- the gateway's credential checks ---
 
-    async def verify_password(self, email: str, password: str, *, address: str | None = None) -> VerifiedPassword:
-        """401 InvalidCredentials when wrong, 429 RateLimited when locked out."""
-        check = {"email": email, "password": password, **({"address": address} if address else {})}
+    async def verify_password(self, email: str, password: str, *, client: Client | None = None) -> VerifiedPassword:
+        """401 InvalidCredentials when wrong, 429 RateLimited when locked out (per email and per `client` address)."""
+        check = {"email": email, "password": password, **({"client": client.to_json()} if client else {})}
         body = await self._post("/internal/auth/password", check)
         version = body.get("credentialVersion")
         if not isinstance(version, str):

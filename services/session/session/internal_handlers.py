@@ -28,9 +28,9 @@ def _names(value: object, field: str) -> list[str]:
 async def verify_password(request: web.Request) -> web.Response:
     body = await read_json_object(request)
     email, password = strings(body, "email", "password")
-    # The client address the gateway saw (optional): Basic guesses then count towards it like logins do.
-    address = body.get("address") if isinstance(body.get("address"), str) else None
-    client = Client(address=address[:64] if address else None)
+    # The client the gateway saw (optional): Basic guesses count towards its address like logins do,
+    # and a refused one names its address and user agent in the user's security log.
+    client = Client.from_json(body.get("client"))
     user = await authentication.verify_password_credential(request.app[CONTEXT], email, password, client=client)
     return web.json_response({"user": users.user_out(user), "credentialVersion": user.credential_version})
 

@@ -168,6 +168,20 @@ def test_kubernetes_deployments_probe_health_and_run_as_non_root():
         assert container["command"][0] in _scripts(ROOT / package), name
 
 
+def test_every_secret_a_deployment_reads_is_in_the_secret_template_and_session_can_send_mail():
+    template = yaml.safe_load((KUBERNETES / "secret.template.yaml").read_text())["stringData"]
+    asked: dict[str, set[str]] = {}
+    for _filename, document in _manifests():
+        if document["kind"] != "Deployment":
+            continue
+        (container,) = document["spec"]["template"]["spec"]["containers"]
+        refs = [item["valueFrom"]["secretKeyRef"] for item in container.get("env", []) if "valueFrom" in item]
+        asked[document["metadata"]["name"]] = {ref["key"] for ref in refs}
+        assert all(ref["name"] == "latchkey-secrets" and ref["key"] in template for ref in refs), document["metadata"]["name"]
+    assert "SMTP_URL" in asked["latchkey-session"]
+    assert "DATABASE_URL" not in asked["latchkey-gateway"]
+
+
 def test_kustomization_lists_every_manifest_but_the_secret_template():
     listed = set(yaml.safe_load((KUBERNETES / "kustomization.yaml").read_text())["resources"])
     present = {p.name for p in KUBERNETES.glob("*.yaml")} - {"kustomization.yaml", "secret.template.yaml"}

@@ -25,6 +25,7 @@ class WrkResult:
     rps: float
     non_2xx: int
     socket_errors: int
+    errors_line: str = ""  # wrk's own "Socket errors: connect N, read N, write N, timeout N", when there were any
 
 
 def wrk(url: str, *, seconds: int, connections: int = 32, headers: dict[str, str] | None = None, method: str = "GET", body: str | None = None) -> WrkResult:
@@ -46,8 +47,9 @@ def wrk(url: str, *, seconds: int, connections: int = 32, headers: dict[str, str
     output = subprocess.run(args + [url], capture_output=True, text=True, check=True).stdout
     rps = float(_RPS.search(output).group(1))
     non_2xx = int(m.group(1)) if (m := _NON2XX.search(output)) else 0
-    errors = sum(int(x) for x in m.groups()) if (m := _ERRORS.search(output)) else 0
-    return WrkResult(rps, non_2xx, errors)
+    found = _ERRORS.search(output)
+    errors = sum(int(x) for x in found.groups()) if found else 0
+    return WrkResult(rps, non_2xx, errors, found.group(0) if found else "")
 
 
 def latency(url: str, *, headers: dict[str, str], rate: float, seconds: float) -> dict[str, float]:

@@ -171,7 +171,7 @@ def main() -> None:
             cpu_before = cpu.tree_seconds(gateway_pid)
             result = load.wrk(url, seconds=seconds, headers=headers)
             if result.non_2xx or result.socket_errors:
-                raise SystemExit(f"bench: {name}: {result.non_2xx} non-2xx, {result.socket_errors} socket errors")
+                raise SystemExit(f"bench: {name}: {result.non_2xx} non-2xx, {result.socket_errors} socket errors ({result.errors_line})")
             figures[name] = result.rps
             # The gateway's own CPU per request: steadier than req/s when other work shares the machine.
             gateway_cpu[name] = (cpu.tree_seconds(gateway_pid) - cpu_before) / (result.rps * seconds) * 1e6

@@ -186,7 +186,7 @@ def main() -> None:
         def measure(name: str, url: str, headers: dict[str, str] | None = None) -> float:
             result = load.wrk(url, seconds=seconds, headers=headers)
             if result.non_2xx or result.socket_errors:
-                raise SystemExit(f"bench: {name}: {result.non_2xx} non-2xx, {result.socket_errors} socket errors")
+                raise SystemExit(f"bench: {name}: {result.non_2xx} non-2xx, {result.socket_errors} socket errors ({result.errors_line})")
             figures[name] = result.rps
             return result.rps
 

@@ -66,7 +66,7 @@ class Variant:
         url, headers = self.routes[route]
         result = load.wrk(url, seconds=seconds, headers=headers)
         if result.non_2xx or result.socket_errors:
-            raise SystemExit(f"bench: {self.name} {route}: {result.non_2xx} non-2xx, {result.socket_errors} socket errors")
+            raise SystemExit(f"bench: {self.name} {route}: {result.non_2xx} non-2xx, {result.socket_errors} socket errors ({result.errors_line})")
         return result.rps
 
     def stop(self) -> None:

@@ -106,5 +106,5 @@ async def _methods_served_at(request: web.Request) -> set[str]:
 async def openapi_document(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     services = [request.app[UPSTREAMS][name] for name in SERVICES]
-    document = await combined_document(services, settings.common.public_url)
+    document = await combined_document(services, settings.common.public_url, settings.operator_routes.policies)
     return web.json_response(document)

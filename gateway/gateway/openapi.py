@@ -4,13 +4,15 @@ Each service describes its own routes at `GET /openapi.json`; the gateway
 merges their public paths (only what it routes: `/api/...`, never
 `/internal/...`) and components, adds the credentials of docs/api.md §1 as
 security schemes, and states on each operation the credentials the gateway's
-policy table really accepts there. A service that is down or has no document
-is left out rather than failing the whole document.
+policy table really accepts there. The operator's routes file is described
+too (what each route needs; the upstream's answers are its own). A service
+that is down or has no document is left out rather than failing the whole document.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 
@@ -40,7 +42,7 @@ async def _document_of(upstream: Upstream) -> dict[str, Any] | None:
     return document if isinstance(document, dict) else None
 
 
-def merge(documents: list[dict[str, Any]], public_url: str) -> dict[str, Any]:
+def merge(documents: list[dict[str, Any]], public_url: str, operator_routes: tuple[RoutePolicy, ...] = ()) -> dict[str, Any]:
     combined: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": "Latchkey", "version": "1", "description": "Account, organization and SSO APIs behind one gateway."},
@@ -62,8 +64,52 @@ def merge(documents: list[dict[str, Any]], public_url: str) -> dict[str, Any]:
             responses = operation.setdefault("responses", {})
             for status, response in gateway_answers(policy, has_body="requestBody" in operation).items():
                 responses.setdefault(status, response)
+    for policy in operator_routes:
+        path = _PARAMETER.sub(r"{\1}", policy.path)  # aiohttp's `{id:regex}` is OpenAPI's `{id}`
+        for method in _METHODS if policy.method == "*" else (policy.method.lower(),):
+            combined["paths"].setdefault(path, {})[method] = operator_operation(policy, method, path)
     combined["paths"] = dict(sorted(combined["paths"].items()))
     return combined
+
+
+_METHODS = ("get", "post", "put", "patch", "delete")
+_PARAMETER = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
+
+
+def operator_operation(policy: RoutePolicy, method: str, path: str) -> dict[str, Any]:
+    """A route of the operator's routes file: what the gateway asks before forwarding, and what it may answer itself.
+
+    The upstream's own answers are its own (`default`); a prefix route stands for every path under it.
+    """
+    under = " and every path under it" if policy.prefix else ""
+    needs = {
+        Access.PUBLIC: "anyone",
+        Access.USER: "a signed-in user (any credential)",
+        Access.NO_API_KEY: "a signed-in user, not with an API key",
+        Access.ORG_KEY: "an organization's key",
+    }[policy.access]
+    extra = []
+    if policy.roles:
+        extra.append("role " + " or ".join(sorted(policy.roles)))
+    if policy.permission:
+        extra.append(f"the `{policy.permission}` permission (an interactive session)")
+    description = f"Forwarded to the operator's upstream `{policy.service}`{under}. Needs {needs}"
+    description += (", with " + " and ".join(extra) if extra else "") + "."
+    responses: dict[str, Any] = {"default": {"description": "The upstream's answer."}}
+    responses.update(gateway_answers(policy, has_body=method in ("post", "put", "patch")))
+    if (policy.roles or policy.permission) and "403" in responses:
+        responses["403"]["description"] += " `forbidden` when the role or permission is missing."
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}} for name in _PARAMETER.findall(path)
+    ]
+    return {
+        "summary": f"{policy.service} (routes file)",
+        "description": description,
+        "tags": ["operator routes"],
+        **({"parameters": parameters} if parameters else {}),
+        "security": accepted_credentials(policy),
+        "responses": responses,
+    }
 
 
 _SESSION = [{"sessionCookie": []}, {"sessionQuery": []}, {"sessionBearer": []}]
@@ -116,6 +162,6 @@ def _error_answer(policy: RoutePolicy, description: str, status: str) -> dict[st
     return answer
 
 
-async def combined_document(upstreams: list[Upstream], public_url: str) -> dict[str, Any]:
+async def combined_document(upstreams: list[Upstream], public_url: str, operator_routes: tuple[RoutePolicy, ...] = ()) -> dict[str, Any]:
     documents = await asyncio.gather(*(_document_of(upstream) for upstream in upstreams))
-    return merge([d for d in documents if d is not None], public_url)
+    return merge([d for d in documents if d is not None], public_url, operator_routes)

@@ -92,3 +92,19 @@ async def test_the_device_api_refuses_a_request_that_did_not_come_through_the_ga
     forged = "eyJhbGciOiJFZERTQSIsImtpZCI6IngifQ.eyJzdWIiOiIxIn0.AAAA"
     async with http.get(stack.device_api + "/devices", headers={"X-Latchkey-Identity": forged}) as response:
         assert (response.status, (await response.json())["error"]["code"]) == (401, "invalid_identity")
+
+
+async def test_the_published_openapi_document_describes_the_routes_file_too(device_stack, http):
+    stack = await device_stack(services=("gateway", "session", "org-provisioning"))
+    async with http.get(stack.gateway + "/api/openapi.json") as response:
+        paths = (await response.json())["paths"]
+    assert "/api/1/users/me" in paths  # the services' own, as before
+    assert paths["/plans"]["get"]["security"] == []  # public
+    devices = paths["/devices/{deviceId}"]
+    assert devices["get"]["parameters"] == [{"name": "deviceId", "in": "path", "required": True, "schema": {"type": "string"}}]
+    assert {"apiKeyHeader": []} in devices["get"]["security"]  # access = "user": any user credential
+    retire = devices["delete"]
+    assert {"apiKeyHeader": []} not in retire["security"] and {"basic": []} not in retire["security"]  # oauth, no API key
+    assert "role ADMIN" in retire["description"] and "forbidden" in retire["responses"]["403"]["description"]
+    assert paths["/partners/{orgId}/devices"]["get"]["security"] == [{"orgId": [], "orgKey": []}]
+    assert "device-api" in paths["/devices"]["get"]["description"]

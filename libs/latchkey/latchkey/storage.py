@@ -56,7 +56,7 @@ class FairPool(asyncpg.Pool):
     connection released for a request already waiting, which then waits again. With
     more requests in flight than connections, a request could wait seconds while later
     ones passed it: direct `/users/me` with 32 clients and 10 connections had a p99 of
-    0.4-1.1 s and requests past 2 s; in the same bench with this pool, 12-13 ms. A
+    0.4-1.1 s and requests past 2 s; in the same bench with this pool, 13-18 ms. A
     request first takes a turn from a FIFO semaphore as large as the pool (Python's
     semaphore lets nobody pass a waiter), so whoever holds a turn finds a connection.
     """

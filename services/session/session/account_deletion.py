@@ -15,7 +15,8 @@ once, and an org-provisioning that is down is a 503 that deletes nothing).
 With two-factor on, the password alone is not enough: a fresh code (or an
 unused recovery code) is asked too, counted towards the same lockout, so a
 stolen session plus a phished password cannot erase the account. A provisioned
-user who never had a password confirms with the code alone.
+user who never had a password is told to choose one first (forgotten password):
+the password is always asked, so a stolen handoff session alone erases nothing.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@
     .venv/bin/python bench/latency.py --rate 600 --seconds 10 --json now.json
     .venv/bin/python bench/latency.py --compare before.json
 
-Each scenario is sent by h2load (bench/h2load.py: C, open loop, its own
-process) and prints p50/p90/p99/p99.9/max; beside it, h2load against nginx
+Each scenario is sent by h2load (bench/h2load.py: C, open loop, one
+connection per process, the processes started at even offsets) and prints p50/p90/p99/p99.9/max; beside it, h2load against nginx
 answering a static 200 at the same rate, run just before, is the floor a
 busy machine and the generator put under every figure. During each scenario
 every process's event-loop lag and its garbage-collection pauses over 1 ms

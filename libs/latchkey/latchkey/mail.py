@@ -239,8 +239,15 @@ def _about(mail: Mail) -> dict[str, str]:
 
 
 async def drain(outbox: Outbox, sender: SmtpSender, *, idle_poll: float = 1.0) -> None:
-    """Send queued messages until cancelled. Runs as a background task of the service."""
+    """Send queued messages until cancelled. Runs as a background task of the service.
+
+    A cancel that a client library reports as its own error (aiosmtplib does) is delivered
+    only once: the loop checks for it on every turn, or a stopped service's drainer would
+    live on in the event loop, taking other messages and sending them to its stale SMTP server.
+    """
     while True:
+        if asyncio.current_task().cancelling():
+            raise asyncio.CancelledError()
         try:
             taken = await outbox.take()
         except (redis.RedisError, OSError):
@@ -254,7 +261,7 @@ async def drain(outbox: Outbox, sender: SmtpSender, *, idle_poll: float = 1.0) -
         try:
             await sender.send(mail)
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
-            if asyncio.current_task().cancelling():  # a cancel the SMTP client reported as its own error
+            if asyncio.current_task().cancelling():  # not a failed delivery: the message stays leased, sent later
                 raise asyncio.CancelledError() from error
             again = await outbox.retry(handle, mail, attempt)
             log.warning(

@@ -44,6 +44,17 @@ PASSWORD = "bench password 123"
 RAW_WORKERS = 2
 
 
+def hashing_seconds(service_url: str) -> float:
+    """The session service's `latchkey_password_hash_cpu_seconds_total`, from its /metrics."""
+    import urllib.request
+
+    with urllib.request.urlopen(service_url + "/metrics", timeout=5) as response:
+        for line in response.read().decode().splitlines():
+            if line.startswith("latchkey_password_hash_cpu_seconds_total "):
+                return float(line.split()[1])
+    return 0.0
+
+
 def raw_hashes_per_second(time_cost: int, memory_kib: int, parallelism: int, seconds: float) -> tuple[float, float]:
     """argon2id verifications per second (a verification is one hash) with RAW_WORKERS threads, and CPU seconds per hash."""
     from argon2 import PasswordHasher, Type
@@ -136,6 +147,7 @@ def run(seconds: float, concurrency: int, rounds: int, profile_to: Path | None =
         logins_per_second(login_url, 1.0, concurrency)  # warm up pools and caches
         # Alternate short rounds, so whatever else the machine does weighs on both figures alike.
         raw_rates, hash_cpu, login_counts, login_seconds, login_cpu, errors = [], [], 0, 0.0, 0.0, 0
+        in_service_hashing = 0.0  # CPU of the service's own hashing threads (its /metrics)
         cpu_by_process: dict[str, float] = {}
         servers = [service.pid, postgres.process.pid, redis.process.pid]
         for _ in range(rounds):
@@ -145,7 +157,9 @@ def run(seconds: float, concurrency: int, rounds: int, profile_to: Path | None =
             raw_rates.append(rate)
             hash_cpu.append(cpu_per_hash)
             cpu_before = [cpu.tree_seconds(pid) for pid in servers]
+            hashing_before = hashing_seconds(url)
             load = logins_per_second(login_url, seconds / rounds, concurrency)
+            in_service_hashing += hashing_seconds(url) - hashing_before
             cpu_after = [cpu.tree_seconds(pid) for pid in servers]
             if None not in cpu_before and None not in cpu_after:
                 used = [after - before for before, after in zip(cpu_before, cpu_after)] + [load["cpu"]]
@@ -168,6 +182,8 @@ def run(seconds: float, concurrency: int, rounds: int, profile_to: Path | None =
             "cpu_ms_per_login": cpu_per_login * 1000 if cpu_per_login else None,
             "cpu_ratio": cpu_per_hash / cpu_per_login if cpu_per_login else None,
             "cpu_ms_per_login_by_process": {name: used * 1000 / login_counts for name, used in cpu_by_process.items()} if login_counts else {},
+            # The service's CPU split: its hashing threads, and everything else it does for a login.
+            "service_hash_cpu_ms_per_login": in_service_hashing * 1000 / login_counts if login_counts else None,
             # The same without the load client's share (a Python client: a C generator would cost less).
             "cpu_ratio_servers": cpu_per_hash * login_counts / (login_cpu - cpu_by_process["load client"]) if login_counts and cpu_by_process else None,
             "argon2": {"time_cost": settings.argon2_time_cost, "memory_kib": settings.argon2_memory_kib, "parallelism": settings.argon2_parallelism},
@@ -213,6 +229,11 @@ def main() -> None:
         print(f"CPU ratio hash / login     {figures['cpu_ratio']:8.2f}   (the wall-clock ratio on an idle machine)")
         print(f"CPU ratio without the load client {figures['cpu_ratio_servers']:8.2f}")
         print("CPU ms per login: " + ", ".join(f"{name} {ms:.2f}" for name, ms in figures["cpu_ms_per_login_by_process"].items()))
+        in_service = figures["service_hash_cpu_ms_per_login"]
+        service = figures["cpu_ms_per_login_by_process"].get("service")
+        if in_service and service:
+            print(f"of the service's: its hash {in_service:.2f} ms (raw, beside it: {figures['cpu_ms_per_hash']:.2f}), "
+                  f"the rest of the login {service - in_service:.2f} ms")
     for part, share in figures.get("profile", {}).items():
         print(f"  {part:<44} {share:5.1f} % of the service's samples")
     if figures["login_errors"]:

@@ -59,6 +59,10 @@ class FairPool(asyncpg.Pool):
     0.4-1.1 s and requests past 2 s; in the same bench with this pool, 13-18 ms. A
     request first takes a turn from a FIFO semaphore as large as the pool (Python's
     semaphore lets nobody pass a waiter), so whoever holds a turn finds a connection.
+
+    It overrides asyncpg's `Pool._acquire` (every acquire, `async with` or `fetch*`, goes
+    through it). tests/latchkey/test_storage.py fails if a new asyncpg stops calling it,
+    and its canary fails once asyncpg's own pool is fair and this class can go.
     """
 
     def __init__(self, *args: Any, max_size: int, **kwargs: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 
+from tests.pages.organizations import create_organization, refresh_token_for
 from tests.session.conftest import CHEAP_ARGON2
 
 from .conftest import PASSWORD, account_error, bearer
@@ -72,39 +73,26 @@ async def test_an_api_key_cannot_delete_the_account(lifecycle_system, make_perso
         assert (await account_error(response))[:2] == (403, "forbidden_auth_method")
 
 
-async def make_org(system, http) -> tuple[dict[str, str], int]:
-    """Organization `acme` with its user `alice`, provisioned without a password: (the partner's headers, org id)."""
-    from org_provisioning import operator as org_operator
-    from org_provisioning.settings import Settings as OrgSettings
-
-    org = await org_operator.create_organization(OrgSettings.from_env(system.env), slug="acme", name="Acme", auth_redirect_url=None)
-    partner = {"x-org-id": "acme", "x-api-key": org["apiKey"]}
-    async with http.post(system.gateway + ALICE + "/update", json={"email": "alice@acme.example"}, headers=partner) as response:
-        assert response.status == 201
-    return partner, org["id"]
-
-
 ALICE = "/api/organization/acme/user/alice"
 
 
-async def handoff_session(system, http, partner) -> str:
-    """Alice signs in the way her platform sends her: a one-time refresh token becomes a session."""
-    async with http.post(system.gateway + ALICE + "/generate-token", headers=partner) as response:
-        token = (await response.json())["refreshToken"]
-    async with http.post(system.gateway + "/api/auth/refresh-token", json={"refreshToken": token}) as response:
+async def handoff_session(system, api, org: dict) -> str:
+    """Alice signs in the way her platform sends her: provisioned (without a password), a refresh token, a session."""
+    token = (await refresh_token_for(api, system, org, "alice", email="alice@acme.example"))["refreshToken"]
+    async with api.post(system.gateway + "/api/auth/refresh-token", json={"refreshToken": token}) as response:
         return (await response.json())["sessionToken"]
 
 
 async def test_a_user_provisioned_by_an_organization_is_deleted_by_it_unless_it_lets_them(start_system, mailbox, make_person, api, db):
     system = await start_system(SMTP_URL=mailbox.smtp_url, **CHEAP_ARGON2)
     gateway = system.gateway
-    partner, org_id = await make_org(system, api)
-    sesskey = await handoff_session(system, api, partner)
+    org = await create_organization(system, "acme", None)
+    sesskey = await handoff_session(system, api, org)
     async with api.delete(gateway + ME, json={"password": "anything"}, headers=bearer(sesskey)) as response:
         assert (await account_error(response))[:2] == (403, "managed_by_organization")
 
     # An admin of the organization, signed in with a password, turns the setting on in its settings.
-    _boss, boss_sesskey = await make_person(system, "boss@acme.example", org_id=org_id, role="ADMIN")
+    _boss, boss_sesskey = await make_person(system, "boss@acme.example", org_id=org["id"], role="ADMIN")
     settings = gateway + "/api/organization/acme/settings"
     async with api.patch(settings, json={"usersMayDeleteThemselves": "yes"}, headers=bearer(boss_sesskey)) as response:
         assert response.status == 400 and set((await response.json(content_type=None))["fields"]) == {"usersMayDeleteThemselves"}
@@ -120,23 +108,23 @@ async def test_a_user_provisioned_by_an_organization_is_deleted_by_it_unless_it_
     mail = await mailbox.wait_for("alice@acme.example", subject="reset")
     async with api.post(gateway + "/api/1/auth/password-reset/confirm", json={"token": mail.token, "newPassword": PASSWORD}) as response:
         assert response.status == 200
-    sesskey = await handoff_session(system, api, partner)  # the reset ended her sessions
+    sesskey = await handoff_session(system, api, org)  # the reset ended her sessions
 
     async with api.delete(gateway + ME, json={"password": PASSWORD}, headers=bearer(sesskey)) as response:
         assert response.status == 200 and (await response.json())["data"] == {"deleted": True}
     async with api.get(gateway + ME, headers=bearer(sesskey)) as response:
         assert response.status == 401
-    async with api.get(gateway + ALICE, headers=partner) as response:
+    async with api.get(gateway + ALICE, headers={"x-org-id": "acme", "x-api-key": org["apiKey"]}) as response:
         assert response.status == 404  # gone from the organization's directory too
     assert await db.fetchval("SELECT count(*) FROM session.users WHERE user_name = 'alice'") == 0
 
 
 async def test_turning_the_setting_off_applies_at_once(start_system, make_person, api):
     system = await start_system(**CHEAP_ARGON2)
-    partner, org_id = await make_org(system, api)
-    _boss, boss_sesskey = await make_person(system, "boss@acme.example", org_id=org_id, role="ADMIN")
+    org = await create_organization(system, "acme", None)
+    _boss, boss_sesskey = await make_person(system, "boss@acme.example", org_id=org["id"], role="ADMIN")
     settings = system.gateway + "/api/organization/acme/settings"
-    sesskey = await handoff_session(system, api, partner)
+    sesskey = await handoff_session(system, api, org)
     for allowed in (True, False):
         async with api.patch(settings, json={"usersMayDeleteThemselves": allowed}, headers=bearer(boss_sesskey)) as response:
             assert response.status == 200
@@ -146,8 +134,7 @@ async def test_turning_the_setting_off_applies_at_once(start_system, make_person
 
 async def test_with_org_provisioning_down_a_provisioned_user_is_told_to_try_later(start_system, api, db):
     system = await start_system(**CHEAP_ARGON2)
-    partner, org_id = await make_org(system, api)
-    sesskey = await handoff_session(system, api, partner)
+    sesskey = await handoff_session(system, api, await create_organization(system, "acme", None))
     org_runner = next(runner for runner in system.runners if runner.app is system.apps["org-provisioning"])
     await org_runner.cleanup()
     system.runners.remove(org_runner)

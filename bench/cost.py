@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import compare  # noqa: E402
 import cpu  # noqa: E402
 import h2load  # noqa: E402
+import metrics  # noqa: E402
 
 ME = "/api/1/users/me"
 PUBLIC = "/api/v1/sso/providers"
@@ -62,20 +63,7 @@ PARTS = (
 
 def gc_seconds(metrics_url: str) -> float | None:
     """Total GC pause seconds so far (latchkey_gc_pause_seconds_sum), None without the probe."""
-    import urllib.request
-
-    from prometheus_client.parser import text_string_to_metric_families
-
-    try:
-        with urllib.request.urlopen(metrics_url, timeout=5) as response:
-            text = response.read().decode()
-    except OSError:
-        return None
-    total = None
-    for family in text_string_to_metric_families(text):
-        if family.name == "latchkey_gc_pause_seconds":
-            total = sum(s.value for s in family.samples if s.name.endswith("_sum"))
-    return total
+    return metrics.total(metrics_url, "latchkey_gc_pause_seconds", "_sum")
 
 
 def cost(name: str, url: str, headers: dict[str, str], pid: int, requests: int, others: dict[str, int], metrics_url: str | None) -> dict:

@@ -24,13 +24,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import compare  # noqa: E402
 import h2load  # noqa: E402
+from metrics import families  # noqa: E402
 
 ME = "/api/1/users/me"
 PUBLIC = "/api/v1/sso/providers"
@@ -74,22 +74,15 @@ def metrics_urls(env: dict[str, str]) -> dict[str, str]:
 
 def probe_buckets(url: str) -> dict[str, dict[float, float]] | None:
     """Cumulative buckets of the loop lag and of GC pauses (all generations), or None when the probe is off."""
-    from prometheus_client.parser import text_string_to_metric_families
-
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            text = response.read().decode()
-    except OSError:
-        return None
-    found: dict[str, dict[float, float]] = {}
-    for family in text_string_to_metric_families(text):
-        if family.name in ("latchkey_event_loop_lag_seconds", "latchkey_gc_pause_seconds"):
-            buckets = found.setdefault(family.name, {})
-            for sample in family.samples:
-                if sample.name.endswith("_bucket"):
-                    bound = float(sample.labels["le"])
-                    buckets[bound] = buckets.get(bound, 0.0) + sample.value
-    return found if "latchkey_event_loop_lag_seconds" in found else None
+    found = families(url) or {}
+    buckets: dict[str, dict[float, float]] = {}
+    for name in ("latchkey_event_loop_lag_seconds", "latchkey_gc_pause_seconds"):
+        for sample in found[name].samples if name in found else ():
+            if sample.name.endswith("_bucket"):
+                summed = buckets.setdefault(name, {})
+                bound = float(sample.labels["le"])
+                summed[bound] = summed.get(bound, 0.0) + sample.value
+    return buckets if "latchkey_event_loop_lag_seconds" in buckets else None
 
 
 def over(before: dict[float, float], after: dict[float, float], bound: float) -> int:

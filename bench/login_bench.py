@@ -34,6 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cpu  # noqa: E402
+import metrics  # noqa: E402
 
 EMAIL = "bench{}@example.com"
 # One user per concurrent worker: many people signing in at once, as in real
@@ -46,13 +47,7 @@ RAW_WORKERS = 2
 
 def hashing_seconds(service_url: str) -> float:
     """The session service's `latchkey_password_hash_cpu_seconds_total`, from its /metrics."""
-    import urllib.request
-
-    with urllib.request.urlopen(service_url + "/metrics", timeout=5) as response:
-        for line in response.read().decode().splitlines():
-            if line.startswith("latchkey_password_hash_cpu_seconds_total "):
-                return float(line.split()[1])
-    return 0.0
+    return metrics.total(service_url + "/metrics", "latchkey_password_hash_cpu_seconds", "_total") or 0.0
 
 
 def raw_hashes_per_second(time_cost: int, memory_kib: int, parallelism: int, seconds: float) -> tuple[float, float]:

@@ -211,21 +211,26 @@ class EmbeddedRedis:
 
     def start(self, timeout: float = 15) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        args = [
-            str(_redis_bin()),
-            "--bind", "127.0.0.1",
-            "--port", str(self.port),
-            "--dir", str(self.data_dir),
-            "--save", "",
-            "--appendonly", "yes" if self.persistent else "no",
-            "--daemonize", "no",
-        ]
+        args = redis_server_args(self.port, self.data_dir, append_only=self.persistent)
         # SIGTERM makes Redis flush its append-only file and exit.
         self.process = _spawn(args, self.log_file, signal.SIGTERM)
         wait_for_port(self.port, timeout, self.process, "Redis")
 
     def stop(self, timeout: float = 15) -> None:
         _stop(self.process, signal.SIGTERM, timeout)
+
+
+def redis_server_args(port: int, data_dir: Path, *, append_only: bool) -> list[str]:
+    """redis-server on loopback, in the foreground, with no RDB snapshots (every Redis we start)."""
+    return [
+        str(_redis_bin()),
+        "--bind", "127.0.0.1",
+        "--port", str(port),
+        "--dir", str(data_dir),
+        "--save", "",
+        "--appendonly", "yes" if append_only else "no",
+        "--daemonize", "no",
+    ]
 
 
 def _spawn(args: list[str], log_file: Path | None, stop_signal: int, **extra) -> subprocess.Popen:

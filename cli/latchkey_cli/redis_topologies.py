@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .embedded import EmbeddedError, _redis_bin, _spawn, _stop, free_port, port_is_free, wait_for_port
+from .embedded import EmbeddedError, _redis_bin, _spawn, _stop, free_port, port_is_free, redis_server_args, wait_for_port
 
 MASTER_NAME = "latchkey"
 
@@ -51,16 +51,7 @@ def _redis_cli() -> Path:
 
 def _start_node(node: Node, extra: list[str], password: str | None) -> None:
     node.data_dir.mkdir(parents=True, exist_ok=True)
-    args = [
-        str(_redis_bin()),
-        "--bind", "127.0.0.1",
-        "--port", str(node.port),
-        "--dir", str(node.data_dir),
-        "--save", "",
-        "--appendonly", "no",
-        "--daemonize", "no",
-        *extra,
-    ]
+    args = [*redis_server_args(node.port, node.data_dir, append_only=False), *extra]
     if password:
         args += ["--requirepass", password, "--masterauth", password]
     node.process = _spawn(args, node.data_dir / "redis.log", signal.SIGTERM)

@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import aiohttp
 import asyncpg
 import pytest
 import redis.asyncio as redis
@@ -137,6 +138,13 @@ async def system(start_system) -> System:
 @pytest.fixture
 async def http():
     async with client() as session:
+        yield session
+
+
+@pytest.fixture
+async def api():
+    """A client without a cookie jar: each request carries only the credential the test gives it."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
         yield session
 
 

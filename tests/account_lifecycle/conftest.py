@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import aiohttp
 import pytest
 
 from tests.gateway.support import sign_in
@@ -13,13 +12,6 @@ PASSWORD = "correct horse battery 1"
 
 # Tests that need the SMTP catcher ask for `mailbox` before `start_system`, so the catcher outlives the
 # services: a service stopping while its outbox still retries against a stopped catcher can wait long.
-
-
-@pytest.fixture
-async def api():
-    """A client without a cookie jar: each request carries only the credential the test gives it."""
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
-        yield session
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from latchkey.redis_client import open_redis
 from latchkey_cli.redis_topologies import LocalCluster, LocalSentinel
 
 PASSWORD = "topology-password"  # every node requires it, so the URL's password path is exercised too
-CHEAP_ARGON2 = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "1024"}
 
 
 @pytest.fixture(scope="session")

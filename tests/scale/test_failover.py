@@ -20,8 +20,9 @@ from latchkey.redis_client import open_redis
 from latchkey_cli.redis_topologies import LocalCluster, LocalSentinel
 from session.sessions import session_entry, session_handle
 from tests.gateway.support import create_account, sign_in
+from tests.session.conftest import CHEAP_ARGON2
 
-from .conftest import CHEAP_ARGON2, PASSWORD
+from .conftest import PASSWORD
 
 pytestmark = pytest.mark.slow
 

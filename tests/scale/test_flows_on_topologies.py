@@ -13,8 +13,9 @@ import asyncio
 import pytest
 
 from tests.gateway.support import basic, create_account, sign_in
+from tests.session.conftest import CHEAP_ARGON2
 
-from .conftest import CHEAP_ARGON2, eventually
+from .conftest import eventually
 
 pytestmark = pytest.mark.slow
 

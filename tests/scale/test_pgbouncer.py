@@ -22,8 +22,7 @@ import pytest
 
 from latchkey_cli.embedded import free_port, wait_for_port
 from tests.gateway.support import basic, create_account, sign_in
-
-from .conftest import CHEAP_ARGON2
+from tests.session.conftest import CHEAP_ARGON2
 
 pytestmark = pytest.mark.slow
 

@@ -5,24 +5,16 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-import aiohttp
 import pytest
 
 from session import operator as session_operator
 from session.settings import Settings as SessionSettings
 from tests.harness import System
 from tests.mailbox import Mailbox
+from tests.session.conftest import CHEAP_ARGON2
 
-CHEAP_ARGON2 = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "1024"}
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a brand new passphrase"
-
-
-@pytest.fixture
-async def api():
-    """A client without a cookie jar: each request carries only the credential the test gives it."""
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
-        yield session
 
 
 @pytest.fixture

@@ -48,7 +48,8 @@ async def admit(
     path_params: Mapping[str, str],
 ) -> Authentication | None:
     """The one decision of the proxy and of /auth/verify: who is calling, and may they call this route."""
-    client = Client.of_values(resolved(request), request.headers.get("User-Agent"))
+    # As received: only a Basic check that misses the cache sends it on, and session cleans it (Client.from_json).
+    client = Client(address=resolved(request), user_agent=request.headers.get("User-Agent"))
     if policy.access is Access.PUBLIC:
         auth = await authenticator.attempt(credentials, client)
     else:

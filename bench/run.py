@@ -207,7 +207,8 @@ def main() -> None:
         half = cookie / 2
         # Auth overhead alone: the same public route (same upstream work), anonymous and with a
         # session cookie the gateway must verify, slide and turn into a signed identity (bench/latency.py).
-        latencies = latency.run_latency(env, creds["sesskey"], tmp, rate=half, seconds=3 if options.quick else 8)
+        latencies = latency.run_latency(env, creds["sesskey"], tmp, rate=half, seconds=3 if options.quick else 8,
+                                        rounds=1 if options.quick else 3)
         memory = asyncio.run(redis_memory(env, sessions))
     finally:
         if nginx:
@@ -243,7 +244,9 @@ def main() -> None:
     issue16 = {"session /users/me direct / public route direct": (f"{direct / public_direct:.2f}", ">= 0.4", direct / public_direct >= 0.4)}
     if login:
         issue16["logins/s / raw argon2id hashes/s"] = (f"{login['ratio']:.2f}", ">= 0.9", login["ratio"] >= 0.9)
-    latency.print_results(latencies["scenarios"], latencies["alone"], latency.verdicts(latencies["scenarios"], latencies["alone"], issue16))
+    print("\n" + latency.rounds_line(latencies))
+    latency.print_results(latencies["scenarios"], latencies["alone"], latency.verdicts(latencies["scenarios"], latencies["alone"], issue16),
+                          latency.round_verdicts(latencies["rounds"]))
     results = {"throughput": figures, "latency": latencies, "memory": memory, "login": login}
     compare.save_and_compare(results, options.json, options.compare)
 

@@ -40,6 +40,11 @@ async def _cmd(args: argparse.Namespace) -> int:
         _print(await operations.show_organization(args.slug))
     elif args.command == "org" and args.action == "rotate-key":
         _print(await operations.rotate_organization_key(args.slug))
+    elif args.command == "org" and args.action == "settings":
+        changes = {}
+        if args.users_may_delete_themselves is not None:
+            changes["usersMayDeleteThemselves"] = args.users_may_delete_themselves == "on"
+        _print(await operations.organization_settings(args.slug, changes))
     elif args.command == "user" and args.action == "create":
         password = _read_password(args)
         _print(await operations.create_user(args.email, password, org_slug=args.org, role=args.role, name=args.name))
@@ -70,6 +75,10 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--auth-redirect-url")
     org.add_parser("show", help="show an organization and its API key").add_argument("slug")
     org.add_parser("rotate-key", help="rotate an organization's API key").add_argument("slug")
+    org_settings = org.add_parser("settings", help="show an organization's settings, or change them")
+    org_settings.add_argument("slug")
+    org_settings.add_argument("--users-may-delete-themselves", choices=("on", "off"),
+                              help="whether its users may delete their own accounts (off: only the platform removes them)")
 
     user = commands.add_parser("user", help="users").add_subparsers(dest="action", required=True)
     create_user = user.add_parser("create", help="create a user with a password read from stdin")

@@ -32,6 +32,10 @@ async def rotate_organization_key(slug: str) -> dict:
     return await org_operator.rotate_api_key(OrgSettings.from_env(), slug)
 
 
+async def organization_settings(slug: str, changes: dict) -> dict:
+    return await org_operator.update_settings(OrgSettings.from_env(), slug, changes)
+
+
 async def create_user(email: str, password: str, *, org_slug: str | None, role: str, name: str) -> dict:
     org_id = None
     if org_slug:

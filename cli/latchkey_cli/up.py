@@ -25,7 +25,6 @@ import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from latchkey import security
 from latchkey.settings import load_environment

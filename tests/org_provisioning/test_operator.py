@@ -1,8 +1,8 @@
-"""The operator functions behind `latchkey org create|show|rotate-key`."""
+"""The operator functions behind `latchkey org create|show|rotate-key|settings`."""
 
 import pytest
 
-from latchkey.errors import Conflict, ValidationFailed
+from latchkey.errors import Conflict, NotFound, ValidationFailed
 from org_provisioning import operator
 
 
@@ -45,3 +45,25 @@ async def test_create_refuses_an_insecure_auth_redirect_url(make_org):
     with pytest.raises(ValidationFailed) as error:
         await make_org("acme", "Acme", "http://evil.example/")
     assert set(error.value.fields) == {"authRedirectUrl"}
+
+
+async def test_settings_shows_and_changes_whether_users_may_delete_themselves(make_org, org_settings, db):
+    org = await make_org("acme")
+    shown = await operator.update_settings(org_settings, "acme", {})
+    assert shown["usersMayDeleteThemselves"] is False
+    changed = await operator.update_settings(org_settings, "acme", {"usersMayDeleteThemselves": True})
+    assert changed["usersMayDeleteThemselves"] is True
+    assert (await operator.update_settings(org_settings, "acme", {}))["usersMayDeleteThemselves"] is True
+    row = await db.fetchrow(
+        "SELECT actor, detail FROM org.security_events WHERE org_id = $1 AND event = 'settings.changed'", org["id"]
+    )
+    assert row["actor"] == "operator" and "usersMayDeleteThemselves" in row["detail"]
+
+
+async def test_settings_of_an_unknown_organization_or_a_bad_value_are_refused(make_org, org_settings):
+    await make_org("acme")
+    with pytest.raises(NotFound):
+        await operator.update_settings(org_settings, "nobody", {"usersMayDeleteThemselves": True})
+    with pytest.raises(ValidationFailed) as error:
+        await operator.update_settings(org_settings, "acme", {"usersMayDeleteThemselves": "yes"})
+    assert set(error.value.fields) == {"usersMayDeleteThemselves"}

@@ -22,6 +22,8 @@ HANDOFF_COMPLETED = "handoff.completed"  # a refresh token became a session
 API_KEY_ROTATED = "api_key.rotated"
 SETTINGS_CHANGED = "settings.changed"
 
+OPERATOR = "operator"  # the actor of a change made with the `latchkey` CLI
+
 EVENTS = EventLog(SCHEMA)
 
 
@@ -42,6 +44,7 @@ async def record(
     subject: str | None = None,
     method: str | None = None,
     detail: dict[str, Any] | None = None,
+    actor: str | None = None,
 ) -> None:
     await EVENTS.record(
         db,
@@ -50,7 +53,7 @@ async def record(
         method=method or (",".join(principal.amr) if principal else None),
         user_id=user_id,
         org_id=org.id,
-        actor=actor_of(principal),
+        actor=actor or actor_of(principal),
         subject=subject,
         detail=detail,
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import asyncpg
-import redis.asyncio as redis
 
+from latchkey.redis_client import RedisClient
 from latchkey.security import SecretBox
 from latchkey.session_client import SessionClient
 
@@ -17,6 +17,6 @@ from .settings import Settings
 class Context:
     settings: Settings
     db: asyncpg.Pool
-    redis: redis.Redis
+    redis: RedisClient
     sessions: SessionClient  # the owner of users and sessions, over its internal API
     box: SecretBox  # seals organization API keys for display (SECRETS_KEY)

@@ -15,8 +15,8 @@ import asyncpg
 from latchkey.security import SecretBox
 from latchkey.storage import RedisClient, open_redis_for, postgres_options
 
-from . import org_api_keys, repository
-from .organizations import create_organization as create, find_organization, public_view
+from . import activity, org_api_keys, repository
+from .organizations import change_settings, create_organization as create, find_organization, public_view, settings_view
 from .organizations import OrganizationNotFound
 from .settings import Settings
 
@@ -66,3 +66,14 @@ async def rotate_api_key(settings: Settings, slug: str) -> dict[str, Any]:
         api_key = await org_api_keys.rotate(db, cache, box, org)
         org = await repository.find_organization_by_id(db, org.id) or org
     return _with_key(public_view(org), api_key)
+
+
+async def update_settings(settings: Settings, slug: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """The organization's settings after `changes` (the PATCH an org admin sends), in its security log as the operator's."""
+    async with _database(settings) as db:
+        org = await find_organization(db, slug)
+        if changes:
+            org = await change_settings(db, org, changes)
+            await activity.record(db, activity.SETTINGS_CHANGED, org, principal=None, client=None, actor=activity.OPERATOR,
+                                  detail={"fields": sorted(changes)})
+    return settings_view(org)

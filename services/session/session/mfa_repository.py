@@ -7,7 +7,7 @@ from datetime import datetime
 
 import asyncpg
 
-from .repository import Db
+from .repository import Db, second_factor_on
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +30,7 @@ async def find_totp_factor(db: Db, userid: int) -> TotpFactor | None:
 
 
 async def totp_enabled(db: Db, userid: int) -> bool:
-    return bool(await db.fetchval("SELECT confirmed_at IS NOT NULL FROM session.totp_factors WHERE userid = $1", userid))
+    return await db.fetchval(f"SELECT {second_factor_on('$1')}", userid)
 
 
 async def save_pending_totp_factor(db: Db, userid: int, secret_sealed: str) -> bool:

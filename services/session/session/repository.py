@@ -86,13 +86,20 @@ async def find_user_by_email(db: Db, email: str) -> UserRecord | None:
     return _user(await db.fetchrow(f"SELECT {_COLUMNS} FROM session.users WHERE lower(email) = lower($1)", email))
 
 
+def second_factor_on(userid: str) -> str:
+    """SQL that is true when the user `userid` (a column or a parameter) has confirmed a TOTP factor.
+
+    The one definition of "two-factor is on": the password step reads it beside the
+    user row, `mfa_repository.totp_enabled` on its own.
+    """
+    return f"EXISTS (SELECT 1 FROM session.totp_factors AS t WHERE t.userid = {userid} AND t.confirmed_at IS NOT NULL)"
+
+
 async def find_user_signing_in(db: Db, email: str) -> tuple[UserRecord, bool] | None:
     """The user of this email and whether their second factor is on: the password step's one read."""
     row = await db.fetchrow(
         f"""
-        SELECT {_COLUMNS}, EXISTS (
-            SELECT 1 FROM session.totp_factors AS t WHERE t.userid = u.userid AND t.confirmed_at IS NOT NULL
-        ) AS second_factor_on
+        SELECT {_COLUMNS}, {second_factor_on("u.userid")} AS second_factor_on
         FROM session.users AS u WHERE lower(email) = lower($1)
         """,
         email,
@@ -100,8 +107,8 @@ async def find_user_signing_in(db: Db, email: str) -> tuple[UserRecord, bool] | 
     if row is None:
         return None
     fields = dict(row)
-    second_factor_on = fields.pop("second_factor_on")
-    return UserRecord(**fields), second_factor_on
+    factor_on = fields.pop("second_factor_on")
+    return UserRecord(**fields), factor_on
 
 
 async def find_user_by_api_key_hash(db: Db, api_key_hash: str) -> UserRecord | None:

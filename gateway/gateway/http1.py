@@ -72,6 +72,8 @@ async def write_request(
 class _Reading:
     """httptools callbacks for one answer (interim 1xx answers are skipped)."""
 
+    parser: httptools.HttpResponseParser | None
+
     __slots__ = ("parser", "status", "reason", "headers", "body", "size", "complete", "extra", "head_done", "to_eof",
                  "fed", "codings", "keep_alive")
 
@@ -161,20 +163,26 @@ async def read_answer(reader: asyncio.StreamReader, method: str) -> tuple[Answer
     """
     reading = _Reading()
     head_only = method == "HEAD"
-    while not reading.complete and not (head_only and reading.head_done):
-        try:
-            data = await reader.read(_READ_SIZE)
-        except ConnectionError as error:
-            if reading.fed == 0:
-                raise NothingReceived() from error
-            raise BrokenExchange(f"connection lost mid-answer: {type(error).__name__}") from error
-        if not data:
-            if reading.fed == 0:
-                raise NothingReceived()
-            if reading.head_done and reading.to_eof:
-                break  # delimited by the server closing the connection
-            raise BrokenExchange("connection lost mid-answer")
-        reading.feed(data)
+    try:
+        while not reading.complete and not (head_only and reading.head_done):
+            try:
+                data = await reader.read(_READ_SIZE)
+            except ConnectionError as error:
+                if reading.fed == 0:
+                    raise NothingReceived() from error
+                raise BrokenExchange(f"connection lost mid-answer: {type(error).__name__}") from error
+            if not data:
+                if reading.fed == 0:
+                    raise NothingReceived()
+                if reading.head_done and reading.to_eof:
+                    break  # delimited by the server closing the connection
+                raise BrokenExchange("connection lost mid-answer")
+            reading.feed(data)
+    finally:
+        # The parser holds `reading`'s bound methods as its callbacks: a reference cycle. Broken
+        # here, both are freed once the answer is read; left to the garbage collector, they were
+        # most of the gateway's cyclic garbage (bench/README.md, issue 16).
+        reading.parser = None
     if head_only:
         # llhttp does not know the request was HEAD and would read a body: never reuse this connection.
         keep_alive = False

@@ -165,7 +165,10 @@ def main() -> None:
             cost("session /healthz direct", session + "/healthz", {}, pids["session"], n, {}, session + "/metrics"),
             cost("oidc-link public route direct", oidc + PUBLIC, {}, pids["oidc-link"], n, {}, oidc + "/metrics"),
             cost("gateway /users/me cookie", gateway + ME, cookie, pids["gateway"], n, redis, gateway_metrics),
-            cost("gateway public route", gateway + PUBLIC, {}, pids["gateway"], n, {}, gateway_metrics),
+            cost("gateway public route", gateway + PUBLIC, {}, pids["gateway"], n, {"oidc-link": pids["oidc-link"]}, gateway_metrics),
+            # The same route with a cookie: what authentication adds, in the gateway, Redis and the upstream.
+            cost("gateway public route, cookie", gateway + PUBLIC, cookie, pids["gateway"], n,
+                 {**redis, "oidc-link": pids["oidc-link"]}, gateway_metrics),
         ]
         samples = Path(options.profile) if isinstance(options.profile, str) else tmp / "profile.txt"
         parts = {}
@@ -187,6 +190,10 @@ def main() -> None:
         "gateway public / gateway cookie /users/me": by_name["gateway public route"]["cpu_ms_per_request"] / by_name["gateway /users/me cookie"]["cpu_ms_per_request"],
         "session /healthz / session /users/me": by_name["session /healthz direct"]["cpu_ms_per_request"] / me["cpu_ms_per_request"],
     }
+    anonymous, authenticated = by_name["gateway public route"], by_name["gateway public route, cookie"]
+    added = {key: authenticated[key] - anonymous.get(key, 0.0) for key in authenticated if key.endswith("cpu_ms_per_request")}
+    print("\nwhat a cookie adds to the public route, CPU ms per request: " + ", ".join(
+        f"{key.removesuffix('_cpu_ms_per_request').replace('cpu_ms_per_request', 'gateway')} {value:+.3f}" for key, value in added.items()))
     print()
     for name, value in ratios.items():
         print(f"{name:<70} {value:6.2f}")

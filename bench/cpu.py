@@ -39,3 +39,24 @@ def tree_seconds(*root_pids: int) -> float | None:
         wanted |= children
         grew = bool(children)
     return sum(stats[pid][1] for pid in wanted if pid in stats) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_ticks() -> list[int] | None:
+    """The machine's CPU time by kind (user, nice, system, idle, iowait, irq, softirq, steal, ...), in ticks."""
+    try:
+        return [int(field) for field in (_PROC / "stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return None
+
+
+def steal_percent(before: list[int] | None, after: list[int] | None) -> float | None:
+    """The share of the CPUs' time between two readings that the hypervisor gave to other guests.
+
+    On a VM this is the one figure that says the host, not the code, was slow: while
+    it is above zero the VM's processes were ready to run and were not run.
+    """
+    if not before or not after or len(before) < 8:
+        return None
+    deltas = [b - a for a, b in zip(before, after)]
+    total = sum(deltas[:8])  # guest time is already inside user
+    return round(100 * deltas[7] / total, 1) if total > 0 else None

@@ -4,18 +4,23 @@ GATEWAY_WORKERS (default: the CPU count) gateway processes share the port
 (`workers.py`); with one, this process serves itself.
 """
 
-from latchkey.logs import configure_logging
-from latchkey.ports import port_is_free
-from latchkey.settings import SettingsError
-from latchkey.web import run, serve
+import os
 
 from . import SERVICE
-from .app import init_app
-from .settings import Settings
-from .workers import run_workers
+from .workers import run_workers, share_metrics
 
 
 def main() -> None:
+    share_metrics(os.environ)  # before anything imports prometheus_client
+
+    from latchkey.logs import configure_logging
+    from latchkey.ports import port_is_free
+    from latchkey.settings import SettingsError
+    from latchkey.web import run, serve
+
+    from .app import init_app
+    from .settings import Settings
+
     try:
         settings = Settings.from_env()
     except SettingsError as error:

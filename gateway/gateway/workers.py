@@ -10,16 +10,25 @@ and on SIGTERM or SIGINT passes the signal on and waits for every worker to
 finish its requests.
 
 With one worker (the default in tests) nothing is forked.
+
+Metrics: each worker counts its own requests, and a scrape of METRICS_PORT
+reaches whichever worker the kernel picks. So that every scrape reports the
+whole gateway (a counter that jumped between workers' values would make every
+rate meaningless), several workers keep their values in prometheus_client's
+multiprocess files (`share_metrics`) and each `/metrics` sums them all.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from latchkey import logs
@@ -27,6 +36,7 @@ from latchkey import logs
 log = logging.getLogger("gateway.workers")
 
 RESTART_DELAY_SECONDS = 1.0
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def default_workers() -> int:
@@ -35,6 +45,23 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
         return max(1, os.cpu_count() or 1)
+
+
+def share_metrics(environ: Mapping[str, str]) -> str | None:
+    """For several workers, a new directory for prometheus_client's multiprocess values (PROMETHEUS_MULTIPROC_DIR).
+
+    prometheus_client picks where values live when it is imported, so this runs first,
+    from the raw GATEWAY_WORKERS (Settings, which imports it, says later if that is wrong).
+    The parent removes the directory at exit. An operator's own PROMETHEUS_MULTIPROC_DIR is kept.
+    """
+    raw = environ.get("GATEWAY_WORKERS", "").strip()
+    count = default_workers() if not raw else int(raw) if raw.isascii() and raw.isdigit() else 1
+    if count <= 1 or MULTIPROCESS_DIR in environ:
+        return None
+    path = tempfile.mkdtemp(prefix="latchkey-gateway-metrics-")
+    os.environ[MULTIPROCESS_DIR] = path
+    atexit.register(shutil.rmtree, path, True)  # the workers leave with os._exit, which skips it
+    return path
 
 
 def run_workers(count: int, serve_one: Callable[[], Any]) -> int:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import glob
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 import aiohttp
@@ -29,10 +31,10 @@ async def eventually(condition, timeout: float = 15.0) -> None:
         await asyncio.sleep(0.1)
 
 
-def start_gateway(base_env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
+def start_gateway(base_env: dict[str, str], port: int, workers: int, **extra: str) -> subprocess.Popen:
     dead = f"http://127.0.0.1:{free_port()}"  # /healthz needs no service
     env = {**os.environ, **base_env, "GATEWAY_PORT": str(port), "GATEWAY_WORKERS": str(workers),
-           "SESSION_URLS": dead, "ORG_PROVISIONING_URLS": dead, "OIDC_LINK_URLS": dead, "LOG_LEVEL": "WARNING"}
+           "SESSION_URLS": dead, "ORG_PROVISIONING_URLS": dead, "OIDC_LINK_URLS": dead, "LOG_LEVEL": "WARNING", **extra}
     return subprocess.Popen([sys.executable, "-m", "gateway"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
@@ -91,3 +93,32 @@ async def test_a_served_process_has_the_same_http_limits_as_the_tests_in_process
         gateway.send_signal(signal.SIGTERM)
         output, _ = gateway.communicate(timeout=15)
     assert b"Failed to create request handler" not in output
+
+
+async def test_every_scrape_of_several_workers_reports_the_requests_of_all_of_them(base_env):
+    """A scrape reaches one worker; what it reports is the whole gateway's, or rates would jump between workers."""
+    port, metrics_port = free_port(), free_port()
+    url, metrics_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{metrics_port}/metrics"
+    leftovers = set(glob.glob(os.path.join(tempfile.gettempdir(), "latchkey-gateway-metrics-*")))
+    gateway = start_gateway(base_env, port, workers=2, METRICS_PORT=str(metrics_port))
+    parent = psutil.Process(gateway.pid)
+    try:
+        await eventually(lambda: len(parent.children()) == 2 and all(listeners(c, metrics_port) for c in parent.children()))
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as http:
+            for _ in range(40):  # a new connection each: the kernel spreads them over the workers
+                async with http.get(url + "/.well-known/jwks.json") as response:
+                    assert response.status == 200
+            counted = []
+            for _ in range(8):
+                async with http.get(metrics_url) as response:
+                    text = await response.text()
+                counted.append(sum(
+                    float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                    if line.startswith("latchkey_http_requests_total{") and 'route="/.well-known/jwks.json"' in line
+                ))
+        assert counted == [40.0] * 8
+    finally:
+        gateway.send_signal(signal.SIGTERM)
+        gateway.wait(timeout=15)
+    # The workers' value files go with the gateway.
+    assert set(glob.glob(os.path.join(tempfile.gettempdir(), "latchkey-gateway-metrics-*"))) == leftovers

@@ -52,7 +52,8 @@ def share_metrics(environ: Mapping[str, str]) -> str | None:
 
     prometheus_client picks where values live when it is imported, so this runs first,
     from the raw GATEWAY_WORKERS (Settings, which imports it, says later if that is wrong).
-    The parent removes the directory at exit. An operator's own PROMETHEUS_MULTIPROC_DIR is kept.
+    The parent removes the directory at exit. An operator's own PROMETHEUS_MULTIPROC_DIR is used as it
+    is (emptying it between starts is then theirs, as prometheus_client asks).
     """
     raw = environ.get("GATEWAY_WORKERS", "").strip()
     count = default_workers() if not raw else int(raw) if raw.isascii() and raw.isdigit() else 1

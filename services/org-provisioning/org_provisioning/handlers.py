@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from latchkey.identity import PRINCIPAL_KEY, principal_of
-from latchkey.inputs import limit_param, opaque_cursor, read_json_object
+from latchkey.inputs import limit_param, opaque_cursor, path_id, read_json_object
 from latchkey.security_events import Client, event_cursor
 from latchkey.session_client import NewSession
 from latchkey.tokens import Principal
@@ -164,7 +164,7 @@ async def internal_get_organization(request: web.Request) -> web.Response:
 
 async def internal_get_organization_by_id(request: web.Request) -> web.Response:
     """The settings the session service acts on for an organization's user (`partnerid`)."""
-    org = await organizations.find_organization_by_id(request.app[CONTEXT].db, int(request.match_info["id"]))
+    org = await organizations.find_organization_by_id(request.app[CONTEXT].db, path_id(request, "id"))
     return web.json_response({"id": org.id, **organizations.settings_view(org)})
 
 
